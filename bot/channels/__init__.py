@@ -1,0 +1,1 @@
+"""Rasa input channels of the shop assistant (one module per channel)."""

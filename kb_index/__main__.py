@@ -1,0 +1,3 @@
+from kb_index.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,125 @@
+"""What the CLI and the action server do with an index: build, publish, open, follow live."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from kb_index.articles import kb_fingerprint, load_kb
+from kb_index.encoders import Encoder, make_encoder
+from kb_index.index import META_FILE, KBIndex, build_index, entries_for
+from kb_index.settings import KBSettings
+from kb_index.store import IndexStore
+
+log = logging.getLogger(__name__)
+_encoders: dict[str, Encoder] = {}
+_encoders_lock = threading.Lock()
+
+
+def get_encoder(encoder_settings: dict[str, Any]) -> Encoder:
+    """One encoder per distinct setting per process: loading a model is the slow part."""
+    key = json.dumps(encoder_settings, sort_keys=True)
+    with _encoders_lock:
+        if key not in _encoders:
+            _encoders[key] = make_encoder(encoder_settings)
+        return _encoders[key]
+
+
+def open_index(settings: KBSettings, version: str | None = None) -> KBIndex:
+    """Load ``version`` (default: the live one) with the encoder it was built with."""
+    store = IndexStore(settings.index_dir)
+    directory = store.versions_dir / version if version else store.live_dir()
+    if directory is None or not (directory / META_FILE).exists():
+        raise FileNotFoundError(f"no KB index at {settings.index_dir}; run `python -m kb_index build`")
+    meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
+    return KBIndex(directory, get_encoder(meta["encoder_settings"]))
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    version: str
+    published: bool
+    up_to_date: bool
+    articles: int
+    embedded: int
+    reused: int
+
+
+def build(settings: KBSettings, *, full: bool = False, publish: bool = True, progress_factory: Any = None) -> BuildResult:
+    """Validate the KB, embed what changed into a new version and (by default) publish it.
+
+    A KB that fails validation raises KBValidationError before anything is
+    written, so the live version keeps serving.
+    """
+    articles = load_kb(settings.articles_dir)
+    fingerprint = kb_fingerprint(articles)
+    store = IndexStore(settings.index_dir)
+    with store.writer_lock():
+        live = None
+        if store.live_dir() is not None:
+            try:
+                live = open_index(settings)
+            except (FileNotFoundError, ValueError, KeyError) as exc:
+                log.warning("live index unreadable (%s); building from scratch", exc)
+        encoder = get_encoder(settings.encoder)
+        if (
+            not full
+            and live is not None
+            and live.meta["kb_fingerprint"] == fingerprint
+            and live.meta["encoder_settings"] == settings.encoder
+            and live.meta.get("scoring") == settings.scoring
+        ):
+            return BuildResult(live.version, False, True, len(articles), 0, len(live.entries))
+        total = sum(len(entries_for(a)) for a in articles)
+        progress = progress_factory(total) if progress_factory else None
+        with store.staging_dir(fingerprint) as (scratch, version):
+            counts = build_index(articles, encoder, settings.encoder, settings.scoring, scratch, None if full else live, progress)
+        if progress is not None:
+            progress.close()
+        if publish:
+            store.publish(version)
+            store.prune(settings.keep_versions)
+    return BuildResult(version, publish, False, len(articles), counts["embedded"], counts["reused"])
+
+
+class LiveIndex:
+    """Follows the published version: a new one is loaded in the background and swapped in.
+
+    Requests keep using the current index until the new one is fully loaded,
+    so a publish never fails a request.
+    """
+
+    def __init__(self, settings: KBSettings):
+        self._settings = settings
+        self._store = IndexStore(settings.index_dir)
+        self._current: KBIndex | None = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+
+    def get(self) -> KBIndex:
+        now = time.monotonic()
+        if self._current is None or now - self._checked_at >= self._settings.reload_interval_seconds:
+            self._checked_at = now
+            self._refresh()
+        if self._current is None:
+            raise FileNotFoundError(f"no KB index published at {self._settings.index_dir}")
+        return self._current
+
+    def _refresh(self) -> None:
+        live = self._store.live_version()
+        if live is None or (self._current is not None and self._current.version == live):
+            return
+        # Only one thread loads; the others keep answering from the current version.
+        if not self._lock.acquire(blocking=self._current is None):
+            return
+        try:
+            self._current = open_index(self._settings, live)
+            log.info("KB index version %s is live", live)
+        except Exception:  # a broken version must not take the bot down
+            log.exception("could not load KB index version %s; keeping %s", live, self._current and self._current.version)
+        finally:
+            self._lock.release()

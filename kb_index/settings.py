@@ -1,0 +1,67 @@
+"""Loading ``assistant.yml``: the one place where KB and action settings live."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Score bounds of the answer policy."""
+
+    answer: float
+    suggest: float
+    margin: float = 0.0
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Thresholds:
+        thresholds = cls(float(values["answer"]), float(values["suggest"]), float(values.get("margin", 0.0)))
+        if not thresholds.suggest <= thresholds.answer:
+            raise ValueError(f"thresholds must satisfy suggest <= answer, got {values}")
+        return thresholds
+
+
+@dataclass(frozen=True)
+class KBSettings:
+    articles_dir: Path
+    index_dir: Path
+    keep_versions: int
+    reload_interval_seconds: float
+    encoder: dict[str, Any]
+    scoring: dict[str, Any]
+    thresholds: Thresholds
+    max_suggestions: int
+
+
+def load_raw_settings(path: Path | None = None) -> tuple[dict[str, Any], Path]:
+    """Read the settings file; returns its content and its folder (the base of relative paths)."""
+    path = path or Path(os.environ.get("ASSISTANT_CONFIG", REPO_ROOT / "assistant.yml"))
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle) or {}, path.resolve().parent
+
+
+def load_kb_settings(path: Path | None = None) -> KBSettings:
+    """The ``kb:`` section, with environment overrides applied."""
+    raw, base = load_raw_settings(path)
+    kb = raw["kb"]
+
+    def resolve(env_name: str, value: str) -> Path:
+        return (base / os.environ.get(env_name, value)).resolve()
+
+    return KBSettings(
+        articles_dir=resolve("KB_ARTICLES_DIR", kb["articles_dir"]),
+        index_dir=resolve("KB_INDEX_DIR", kb["index_dir"]),
+        keep_versions=int(kb.get("keep_versions", 10)),
+        reload_interval_seconds=float(kb.get("reload_interval_seconds", 2)),
+        encoder=dict(kb["encoder"]),
+        scoring={"top_entries": int(kb["scoring"]["top_entries"]), "lexical_weight": float(kb["scoring"]["lexical_weight"])},
+        thresholds=Thresholds.from_dict(kb["thresholds"]),
+        max_suggestions=int(kb.get("max_suggestions", 3)),
+    )

@@ -1,0 +1,84 @@
+"""The assistant as `make run` starts it: a Rasa server and an action server."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.support.processes import REPO_ROOT, Service, free_port
+
+RASA_BIN = REPO_ROOT / ".venv-rasa" / "bin" / "rasa"
+
+
+@dataclass
+class Stack:
+    rasa_url: str
+    action_url: str
+    token: str
+    services: list[Service] = field(default_factory=list)
+
+    def send(self, sender: str, message: str) -> list[dict[str, Any]]:
+        """Send a shopper message through the REST channel; returns the bot's messages."""
+        response = httpx.post(f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+    def post_raw(self, body: bytes | str, content_type: str = "application/json") -> httpx.Response:
+        return httpx.post(
+            f"{self.rasa_url}/webhooks/rest/webhook", content=body, headers={"Content-Type": content_type}, timeout=60
+        )
+
+    def tracker(self, sender: str) -> dict[str, Any]:
+        response = httpx.get(f"{self.rasa_url}/conversations/{sender}/tracker", params={"token": self.token}, timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def stop(self) -> None:
+        for service in reversed(self.services):
+            service.stop()
+
+
+def start_stack(workdir: Path, env: dict[str, str] | None = None) -> Stack:
+    """Start action server then Rasa, each on a free port, with their own tracker database."""
+    env = dict(env or {})
+    action_port, rasa_port = free_port(), free_port()
+    token = secrets.token_urlsafe(16)
+    common = {
+        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+        "TRACKER_DB": str(workdir / "tracker.db"),
+        "PYTHONPATH": str(REPO_ROOT),
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        **env,
+    }
+    stack = Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", token)
+    try:
+        actions = Service(
+            f"actions-{action_port}",
+            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+            common,
+        )
+        stack.services.append(actions)
+        rasa = Service(
+            f"rasa-{rasa_port}",
+            [
+                str(RASA_BIN), "run", "-m", str(REPO_ROOT / "models"), "--enable-api", "--auth-token", token,
+                "--port", str(rasa_port), "--interface", "127.0.0.1", "--credentials", "bot/credentials.yml",
+                "--endpoints", "endpoints.yml",
+            ],
+            common,
+        )
+        stack.services.append(rasa)
+        actions.wait_until(lambda: httpx.get(f"{stack.action_url}/health", timeout=2).status_code == 200, 120)
+        rasa.wait_until(
+            lambda: bool(httpx.get(f"{stack.rasa_url}/status", params={"token": token}, timeout=2).json().get("model_id")), 240
+        )
+    except Exception:
+        stack.stop()
+        raise
+    return stack
