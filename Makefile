@@ -16,14 +16,14 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run test setup index shell lint clean
+.PHONY: help run test setup index demo-shop shell clean
 
 help:
 	@echo "make run    start the assistant (sets everything up on first use)"
 	@echo "make test   run all tests (sets everything up on first use)"
 	@echo "make shell  chat in the terminal with the running assistant's action server"
 
-setup: $(VENV_APP)/.installed $(VENV_RASA)/.installed $(MODEL) index $(RUN_ENV)
+setup: $(VENV_APP)/.installed $(VENV_RASA)/.installed $(MODEL) index demo-shop $(RUN_ENV)
 
 # --- virtual environments -----------------------------------------------------
 $(VENV_APP)/.installed: requirements/app.txt requirements/app.lock
@@ -47,6 +47,10 @@ $(MODEL): $(RASA_INPUTS) $(VENV_RASA)/.installed
 # --- the KB index: `build` itself is a no-op when no article changed ----------
 index: $(VENV_APP)/.installed
 	$(APP_PY) -m kb_index build
+
+# --- the demo shop's order database (re-seeded when its dates get stale) --------
+demo-shop: $(VENV_APP)/.installed
+	$(APP_PY) -m orders.demo_shop --db var/demo_shop.db
 
 $(RUN_ENV):
 	@mkdir -p var

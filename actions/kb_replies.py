@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,7 +11,7 @@ from kb_index.policy import Decision
 
 
 def choose_article_payload(article_id: str) -> str:
-    return '/choose_article{"article_id": "%s"}' % article_id
+    return "/choose_article" + json.dumps({"article_id": article_id})
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,8 @@ def parse_article_text(
     raw_questions = header.get("questions")
     questions: list[str] = []
     if not isinstance(raw_questions, list) or not raw_questions:
-        problems.append(Problem(source, line_of("questions") if "questions" in header else 1, "'questions' must be a non-empty list"))
+        line = line_of("questions") if "questions" in header else 1
+        problems.append(Problem(source, line, "'questions' must be a non-empty list"))
     else:
         for q in raw_questions:
             if not isinstance(q, str) or not q.strip():
@@ -167,7 +168,8 @@ def _duplicate_problems(articles: list[Article]) -> list[Problem]:
     for article in articles:
         key = (article.id, article.lang)
         if key in seen:
-            problems.append(Problem(article.source, 1, f"duplicate id '{article.id}' ({article.lang}), also in {seen[key].source}"))
+            message = f"duplicate id '{article.id}' ({article.lang}), also in {seen[key].source}"
+            problems.append(Problem(article.source, 1, message))
         seen[key] = article
     return problems
 

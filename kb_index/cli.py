@@ -87,7 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(handler=_cmd_search)
 
-    p = commands.add_parser("eval", help="measure answer quality on labelled questions (CSV/JSONL: text, article_id; empty id = must hand off)")
+    p = commands.add_parser(
+        "eval", help="measure answer quality on labelled questions (CSV/JSONL: text, article_id; empty id = must hand off)"
+    )
     p.add_argument("--queries", required=True, help="file of labelled questions")
     p.add_argument("--json", action="store_true", help="print the JSON report instead of the table")
     p.set_defaults(handler=_cmd_eval)

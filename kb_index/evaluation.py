@@ -35,7 +35,8 @@ def load_queries(path: Path) -> list[LabelledQuery]:
         with open(path, encoding="utf-8") as handle:
             rows = [json.loads(line) for line in handle if line.strip()]
     elif suffix in {".yml", ".yaml"}:
-        rows = [{"text": q["text"], "article_id": q.get("article")} for q in yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]]
+        questions = yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
+        rows = [{"text": q["text"], "article_id": q.get("article")} for q in questions]
     else:
         raise ValueError(f"{path}: unsupported query file type (use .csv, .jsonl or .yml)")
     return [LabelledQuery(str(r["text"]), (r.get("article_id") or None)) for r in rows]

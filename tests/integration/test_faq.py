@@ -80,6 +80,8 @@ def test_conversation_intents(stack: Stack):
     assert "assistant" in stack.send(sender, "hello there")[0]["text"]
     assert "not a person" in stack.send(sender, "am I chatting with a robot?")[0]["text"]
     assert "support@bramble-birch.example" in stack.send(sender, "I'd like to speak with a real human please")[0]["text"]
+    asks_for_person = "is there a phone number i can call to speak to an actual person"
+    assert "+48 12 345 67 89" in stack.send(sender, asks_for_person)[0]["text"]
     assert "welcome" in stack.send(sender, "thanks a lot")[0]["text"].lower()
     assert "Goodbye" in stack.send(sender, "bye bye")[0]["text"]
 
