@@ -16,14 +16,14 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run test setup index demo-shop shell clean
+.PHONY: help run test setup index demo-shop run-env shell clean
 
 help:
 	@echo "make run    start the assistant (sets everything up on first use)"
 	@echo "make test   run all tests (sets everything up on first use)"
 	@echo "make shell  chat in the terminal with the running assistant's action server"
 
-setup: $(VENV_APP)/.installed $(VENV_RASA)/.installed $(MODEL) index demo-shop $(RUN_ENV)
+setup: $(VENV_APP)/.installed $(VENV_RASA)/.installed $(MODEL) index demo-shop run-env
 
 # --- virtual environments -----------------------------------------------------
 $(VENV_APP)/.installed: requirements/app.txt requirements/app.lock
@@ -52,13 +52,8 @@ index: $(VENV_APP)/.installed
 demo-shop: $(VENV_APP)/.installed
 	$(APP_PY) -m orders.demo_shop --db var/demo_shop.db
 
-$(RUN_ENV):
-	@mkdir -p var
-	@{ echo "RASA_PORT=5005"; echo "ACTION_PORT=5055"; \
-	   echo "RASA_TOKEN=$$($(APP_PY) -c 'import secrets; print(secrets.token_urlsafe(24))')"; \
-	   echo "ACTION_ENDPOINT_URL=http://127.0.0.1:5055/webhook"; \
-	   echo "TRACKER_DB=var/tracker.db"; } > $@
-	@echo "wrote $@ (ports, API token, database paths)"
+run-env:
+	@scripts/run_env.sh $(RUN_ENV)
 
 run: setup
 	@set -a; . $(RUN_ENV); set +a; \
@@ -68,13 +63,13 @@ run: setup
 	  echo "  make shell        (in another terminal: a terminal chat)"; \
 	  echo "  Rasa HTTP API:    http://localhost:$$RASA_PORT  (token: see $(RUN_ENV))"; \
 	  echo "Ctrl-C stops everything."; echo; \
-	  exec $(VENV_APP)/bin/honcho --no-prefix -e $(RUN_ENV) -f Procfile start 2>/dev/null || \
 	  exec $(VENV_APP)/bin/honcho -e $(RUN_ENV) -f Procfile start
 
 shell: setup
 	@set -a; . $(RUN_ENV); set +a; PYTHONPATH=. $(RASA) shell -m models --endpoints endpoints.yml --port 5006
 
 test: setup
+	scripts/ensure_system_packages.sh
 	$(VENV_APP)/bin/ruff check .
 	$(APP_PY) -m pytest
 

@@ -1,7 +1,21 @@
 """The action server: `python -m rasa_sdk --actions actions`."""
 
+from actions.csat import ActionStoreCsat, ValidateCsatForm
+from actions.handoff import ActionCreateTicket, ActionHandoff, ValidateOfflineTicketForm
 from actions.kb_answer import ActionAnswerFromKB
+from actions.opening_hours import ActionAnswerOpeningOnDate
 from actions.order_status import ActionOrderStatus, ValidateOrderStatusForm
 from actions.yes_no import ActionReplyToYesNo
 
-__all__ = ["ActionAnswerFromKB", "ActionOrderStatus", "ActionReplyToYesNo", "ValidateOrderStatusForm"]
+__all__ = [
+    "ActionAnswerFromKB",
+    "ActionAnswerOpeningOnDate",
+    "ActionCreateTicket",
+    "ActionHandoff",
+    "ActionOrderStatus",
+    "ActionReplyToYesNo",
+    "ActionStoreCsat",
+    "ValidateCsatForm",
+    "ValidateOfflineTicketForm",
+    "ValidateOrderStatusForm",
+]

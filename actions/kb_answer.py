@@ -7,12 +7,13 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.kb_replies import article_reply, replies_for
 from kb_index import Hit, LiveIndex, load_kb_settings
 from kb_index.policy import Decision, decide
+from orders.extraction import extract
 
 log = logging.getLogger(__name__)
 SETTINGS = load_kb_settings()
@@ -27,8 +28,24 @@ async def look_up(text: str) -> tuple[Decision, list[Hit]]:
     return decide(hits, index.thresholds(SETTINGS.thresholds), SETTINGS.max_suggestions), hits
 
 
+def is_unsure_order_question(tracker: Tracker, text: str) -> bool:
+    """NLU was unsure, but the message names an order: that is an order check, not a KB question."""
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    return intent == "nlu_fallback" and tracker.active_loop_name is None and extract(text).order_number is not None
+
+
+def misunderstood_twice(tracker: Tracker, decision: Decision) -> bool:
+    """True when this question is the second in a row the bot cannot answer."""
+    if decision.outcome != "unknown":
+        return False
+    for event in reversed(tracker.events[:-1]):  # skip the message being answered
+        if event.get("event") == "bot":
+            return (event.get("metadata") or {}).get("utter_action") == "utter_kb_dont_know"
+    return False
+
+
 def send_decision(dispatcher: CollectingDispatcher, decision: Decision, hits: list[Hit], lang: str) -> list[EventType]:
-    """Say what the decision means and remember it (for a human agent, later)."""
+    """Say what the decision means and remember it (context for a human agent)."""
     for reply in replies_for(decision, LIVE_INDEX.get(), lang):
         dispatcher.utter_message(**reply.as_kwargs())
     candidates = [{"article_id": h.article_id, "score": round(h.score, 4)} for h in hits]
@@ -41,15 +58,27 @@ class ActionAnswerFromKB(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         lang = "en"
+        text = tracker.latest_message.get("text") or ""
+        if is_unsure_order_question(tracker, text):
+            return [FollowupAction("order_status_form")]
         chosen = next(tracker.get_latest_entity_values("article_id"), None)
         try:
             picked = article_reply(LIVE_INDEX.get(), chosen, lang) if chosen else None
             if picked is not None:
                 dispatcher.utter_message(**picked.as_kwargs())
                 return [SlotSet("kb_outcome", "answer"), SlotSet("article_id", None)]
-            decision, hits = await look_up(tracker.latest_message.get("text") or "")
+            decision, hits = await look_up(text)
         except Exception:
             log.exception("KB index unavailable (conversation %s)", tracker.sender_id)
             dispatcher.utter_message(response="utter_kb_unavailable")
             return [SlotSet("kb_outcome", "unknown")]
+        if misunderstood_twice(tracker, decision):
+            dispatcher.utter_message(response="utter_handoff_after_misunderstanding")
+            candidates = [{"article_id": h.article_id, "score": round(h.score, 4)} for h in hits]
+            return [
+                SlotSet("kb_outcome", "unknown"),
+                SlotSet("kb_candidates", candidates),
+                SlotSet("handoff_reason", "not_understood"),
+                FollowupAction("action_handoff"),
+            ]
         return send_decision(dispatcher, decision, hits, lang)

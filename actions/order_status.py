@@ -17,7 +17,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.order_replies import order_status_replies
@@ -105,7 +105,13 @@ class ActionOrderStatus(Action):
             if not matches or order is None:
                 failures += 1
                 if failures >= SETTINGS.max_failed_attempts:
-                    dispatcher.utter_message(response="utter_order_verification_locked")
+                    dispatcher.utter_message(response="utter_order_verification_handoff")
+                    return [
+                        *reset,
+                        SlotSet("order_failed_attempts", failures),
+                        SlotSet("handoff_reason", "verification_failed"),
+                        FollowupAction("action_handoff"),
+                    ]
                 else:
                     dispatcher.utter_message(response="utter_order_not_verified")
                 return [*reset, SlotSet("order_failed_attempts", failures)]

@@ -5,13 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.kb_answer import look_up, send_decision
 
-# Bot messages that end with "would you like to talk to a person?".
-HUMAN_OFFERS = frozenset({"utter_kb_dont_know", "utter_kb_unavailable", "utter_kb_or_human"})
+# Bot messages that end with "would you like to talk to a person?", and why a person is needed then.
+HUMAN_OFFERS = {
+    "utter_kb_dont_know": "shopper_asked",
+    "utter_kb_unavailable": "shopper_asked",
+    "utter_kb_or_human": "shopper_asked",
+    "utter_order_delay_offer_human": "order_delayed",
+    "utter_order_verification_locked": "verification_failed",
+}
 
 
 def last_bot_response(tracker: Tracker) -> str | None:
@@ -22,11 +28,13 @@ def last_bot_response(tracker: Tracker) -> str | None:
     return None
 
 
-def reply_to_yes_no(intent: str | None, last_response: str | None) -> str | None:
-    """The response answering ``intent`` (affirm/deny) to the bot's last offer; None if nothing was offered."""
+def reply_to_yes_no(intent: str | None, last_response: str | None) -> list[EventType] | str | None:
+    """Handoff events for a yes to a person, a response name for a no, None if nothing was offered."""
     if last_response not in HUMAN_OFFERS:
         return None
-    return "utter_human_contact" if intent == "affirm" else "utter_anything_else"
+    if intent == "affirm":
+        return [SlotSet("handoff_reason", HUMAN_OFFERS[last_response]), FollowupAction("action_handoff")]
+    return "utter_anything_else"
 
 
 class ActionReplyToYesNo(Action):
@@ -36,6 +44,8 @@ class ActionReplyToYesNo(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         response = reply_to_yes_no(intent, last_bot_response(tracker))
+        if isinstance(response, list):
+            return response
         if response:
             dispatcher.utter_message(response=response)
             return []

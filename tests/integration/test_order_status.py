@@ -89,7 +89,8 @@ def test_faq_in_the_middle_then_back_to_the_order(stack: Stack):
 def test_asking_for_a_person_in_the_middle_stops_the_form(stack: Stack):
     me = sender()
     stack.send(me, "where's my package")
-    assert "support@bramble-birch.example" in text_of(stack.send(me, "just let me talk to a human"))
+    assert "Our team isn't available right now" in text_of(stack.send(me, "just let me talk to a human"))
+    stack.send(me, "no")  # no ticket
     assert ASK_VERIFIER not in text_of(stack.send(me, "hello"))
 
 
@@ -108,14 +109,17 @@ def test_wrong_verifier_and_unknown_order_get_the_same_reply(stack: Stack):
     assert wrong_email == unknown and wrong_email.startswith(NOT_VERIFIED)
 
 
-def test_three_failures_then_a_person_and_no_more_checks(stack: Stack):
+def test_three_failures_hand_over_to_a_person_and_stop_checking(stack: Stack):
     order = order_with(OrderStatus.SHIPPED)
     me = sender()
     for attempt in range(3):
-        reply = stack.send(me, f"where is order {order.number}? my email is guess{attempt}@example.com")
+        reply = text_of(stack.send(me, f"where is order {order.number}? my email is guess{attempt}@example.com"))
+    assert "Let me get a person from our team" in reply and "Our team isn't available right now" in reply
+    assert stack.tracker(me)["slots"]["handoff_reason"] == "verification_failed"
+    stack.send(me, "no")  # no ticket
+    reply = stack.send(me, f"where is order {order.number}? my email is {order.email}")
     assert LOCKED in reply[0]["text"] and reply[0]["buttons"][0]["payload"] == "/request_human"
-    reply = text_of(stack.send(me, f"where is order {order.number}? my email is {order.email}"))
-    assert LOCKED in reply and HEADLINES[OrderStatus.SHIPPED] not in reply
+    assert HEADLINES[OrderStatus.SHIPPED] not in text_of(reply)
 
 
 def test_verified_order_needs_no_new_check_but_only_in_this_conversation(stack: Stack):

@@ -51,6 +51,10 @@ def start_stack(workdir: Path, env: dict[str, str] | None = None) -> Stack:
     common = {
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
         "TRACKER_DB": str(workdir / "tracker.db"),
+        "EVENT_BROKER_DB": str(workdir / "events.db"),
+        # No desk unless a test starts one: port 9 (discard) refuses at once, so the bot works "offline".
+        "DESK_URL": "http://127.0.0.1:9",
+        "DESK_BOT_TOKEN": "test-bot-token",
         "PYTHONPATH": str(REPO_ROOT),
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",

@@ -1,9 +1,14 @@
 from actions.yes_no import reply_to_yes_no
 
 
-def test_yes_to_a_human_offer_gets_a_person_and_no_does_not():
-    assert reply_to_yes_no("affirm", "utter_kb_dont_know") == "utter_human_contact"
-    assert reply_to_yes_no("affirm", "utter_kb_unavailable") == "utter_human_contact"
+def handoff_reason(events) -> str:
+    assert events[-1]["event"] == "followup" and events[-1]["name"] == "action_handoff"
+    return next(e["value"] for e in events if e.get("name") == "handoff_reason")
+
+
+def test_yes_to_a_human_offer_hands_off_with_the_reason_of_the_offer():
+    assert handoff_reason(reply_to_yes_no("affirm", "utter_kb_dont_know")) == "shopper_asked"
+    assert handoff_reason(reply_to_yes_no("affirm", "utter_order_delay_offer_human")) == "order_delayed"
     assert reply_to_yes_no("deny", "utter_kb_dont_know") == "utter_anything_else"
 
 

@@ -1,0 +1,43 @@
+"""action_answer_opening_on_date: "are you open on 24 December?", from the support calendar."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from dateparser.search import search_dates
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.handoff import HOURS
+from actions.kb_answer import look_up, send_decision
+
+
+def day_asked(text: str, today: datetime) -> datetime | None:
+    found = search_dates(
+        text, languages=["en", "pl", "ru"], settings={"PREFER_DATES_FROM": "future", "RELATIVE_BASE": today.replace(tzinfo=None)}
+    )
+    return found[0][1] if found else None
+
+
+class ActionAnswerOpeningOnDate(Action):
+    def name(self) -> str:
+        return "action_answer_opening_on_date"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        asked = day_asked(text, datetime.now(HOURS.timezone))
+        if asked is None:  # "when are you open?" with no day: the KB article on hours answers it
+            decision, hits = await look_up(text)
+            return send_decision(dispatcher, decision, hits, "en")
+        hours = HOURS.day(asked.date())
+        day = f"{asked:%A} {asked.day} {asked:%B}"
+        if hours.holiday:
+            dispatcher.utter_message(response="utter_closed_holiday", day=day, holiday=hours.holiday)
+        elif not hours.is_open:
+            dispatcher.utter_message(response="utter_closed_day", day=day)
+        else:
+            spans = ", ".join(f"{start:%H:%M}–{end:%H:%M}" for start, end in hours.intervals)
+            dispatcher.utter_message(response="utter_open_day", day=day, hours=spans)
+        return []
