@@ -3,6 +3,7 @@
 from actions.csat import ActionStoreCsat, ValidateCsatForm
 from actions.handoff import ActionCreateTicket, ActionHandoff, ValidateOfflineTicketForm
 from actions.kb_answer import ActionAnswerFromKB
+from actions.language import ActionDetectLanguage
 from actions.opening_hours import ActionAnswerOpeningOnDate
 from actions.order_status import ActionOrderStatus, ValidateOrderStatusForm
 from actions.yes_no import ActionReplyToYesNo
@@ -11,6 +12,7 @@ __all__ = [
     "ActionAnswerFromKB",
     "ActionAnswerOpeningOnDate",
     "ActionCreateTicket",
+    "ActionDetectLanguage",
     "ActionHandoff",
     "ActionOrderStatus",
     "ActionReplyToYesNo",

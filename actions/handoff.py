@@ -48,14 +48,17 @@ class ActionHandoff(Action):
                 minutes=str(wait if wait is not None else "a few"),
             )
             return [reason, ConversationPaused()]
-        opening = (team or {}).get("next_opening_text") or self._next_opening_text()
+        opening = (team or {}).get("next_opening_text") or self._next_person_text()
         dispatcher.utter_message(response="utter_handoff_offline", opening=opening)
         return [reason, FollowupAction("offline_ticket_form")]
 
     @staticmethod
-    def _next_opening_text() -> str:
-        opening = HOURS.next_opening(datetime.now(timezone.utc))
-        return HOURS.describe(opening) if opening else "as soon as possible"
+    def _next_person_text() -> str:
+        """When a person will answer: the next opening, or, if we are open but nobody is signed in,
+        the same promise an offline ticket gets."""
+        now = datetime.now(timezone.utc)
+        when = HOURS.reply_by(now) if HOURS.is_open(now) else HOURS.next_opening(now)
+        return HOURS.describe(when) if when else "as soon as possible"
 
 
 class ValidateOfflineTicketForm(FormValidationAction):

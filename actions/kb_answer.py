@@ -57,7 +57,7 @@ class ActionAnswerFromKB(Action):
         return "action_answer_from_kb"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        lang = "en"
+        lang = tracker.get_slot("language") or "en"
         text = tracker.latest_message.get("text") or ""
         if is_unsure_order_question(tracker, text):
             return [FollowupAction("order_status_form")]

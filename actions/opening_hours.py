@@ -30,7 +30,7 @@ class ActionAnswerOpeningOnDate(Action):
         asked = day_asked(text, datetime.now(HOURS.timezone))
         if asked is None:  # "when are you open?" with no day: the KB article on hours answers it
             decision, hits = await look_up(text)
-            return send_decision(dispatcher, decision, hits, "en")
+            return send_decision(dispatcher, decision, hits, tracker.get_slot("language") or "en")
         hours = HOURS.day(asked.date())
         day = f"{asked:%A} {asked.day} {asked:%B}"
         if hours.holiday:

@@ -58,4 +58,4 @@ class ActionReplyToYesNo(Action):
         if decision is None or decision.outcome == "unknown":
             dispatcher.utter_message(response="utter_anything_else")
             return []
-        return send_decision(dispatcher, decision, hits, "en")
+        return send_decision(dispatcher, decision, hits, tracker.get_slot("language") or "en")

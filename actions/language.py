@@ -1,0 +1,60 @@
+"""The shopper's language (en, pl, ru), kept in the `language` slot.
+
+Rasa runs action_detect_language on every message (a custom slot mapping, so
+the slot is set before the bot answers). Short messages ("ok", "hej", "tak")
+say little about a language, so the conversation keeps its language unless
+the evidence is strong; a language chosen in the widget always wins.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from lingua import Language, LanguageDetector, LanguageDetectorBuilder
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+SUPPORTED = {Language.ENGLISH: "en", Language.POLISH: "pl", Language.RUSSIAN: "ru"}
+DEFAULT = "en"
+# To switch an ongoing conversation: at least this confidence and this many letters.
+SWITCH_CONFIDENCE = 0.9
+SWITCH_MIN_LETTERS = 6
+# The first message only has to be more likely than not.
+FIRST_CONFIDENCE = 0.6
+
+
+@lru_cache(maxsize=1)
+def detector() -> LanguageDetector:
+    return LanguageDetectorBuilder.from_languages(*SUPPORTED).with_preloaded_language_models().build()
+
+
+def detect_language(text: str, current: str | None) -> str:
+    """The language to continue in after the shopper wrote ``text``."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters or text.startswith("/"):  # numbers, emoji, button payloads
+        return current or DEFAULT
+    if sum("\u0400" <= c <= "\u04ff" for c in letters) > len(letters) / 2:
+        return "ru"  # Cyrillic is unambiguous among our languages
+    best = detector().compute_language_confidence_values(text)[0]
+    language = SUPPORTED[best.language]
+    if current is None:
+        return language if best.value >= FIRST_CONFIDENCE else DEFAULT
+    if language != current and best.value >= SWITCH_CONFIDENCE and len(letters) >= SWITCH_MIN_LETTERS:
+        return language
+    return current
+
+
+class ActionDetectLanguage(Action):
+    def name(self) -> str:
+        return "action_detect_language"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        current = tracker.get_slot("language")
+        chosen = (tracker.latest_message.get("metadata") or {}).get("language")
+        if chosen in SUPPORTED.values():
+            language = chosen
+        else:
+            language = detect_language(tracker.latest_message.get("text") or "", current)
+        return [] if language == current else [SlotSet("language", language)]

@@ -1,0 +1,1 @@
+"""The agent desk: people take over conversations the bot hands off (docs/handoff.md)."""

@@ -1,0 +1,91 @@
+"""``python -m desk``: run the desk, or create an agent account."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+from pathlib import Path
+
+from aiohttp import web
+
+from desk.agents import AgentExists, create_agent
+from desk.app import build_app
+from desk.db import open_database, utcnow
+from desk.settings import load_desk_settings
+
+MIN_PASSWORD_CHARS = 10
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(
+        prog="python -m desk",
+        description="The agent desk, where people take over conversations from the bot. "
+        "Settings: the desk: section of assistant.yml (ASSISTANT_CONFIG names another file).",
+    )
+    main.add_argument("--config", type=Path, help="settings file (default: $ASSISTANT_CONFIG or assistant.yml)")
+    commands = main.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the desk web server",
+        description="Serve the agents' pages and the bot API, and follow Rasa's event broker. "
+        "Environment: RASA_URL and RASA_TOKEN (Rasa's HTTP API), DESK_BOT_TOKEN (shared with the action server), "
+        "DESK_SESSION_KEY (Fernet key for session cookies), DESK_SECURE_COOKIES=1 behind https; "
+        "DESK_DATABASE, EVENT_BROKER_DB, SMTP_HOST, SMTP_PORT, TICKET_WEBHOOK_URL, TICKET_WEBHOOK_SECRET "
+        "override the settings file.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=5080, help="port to listen on (default: 5080)")
+
+    create = commands.add_parser(
+        "create-agent",
+        help="create an agent account",
+        description=f"Create an agent who can sign in to the desk. The password (at least {MIN_PASSWORD_CHARS} characters) "
+        "is asked for twice, or read from standard input with --password-stdin; only its argon2 hash is stored.",
+    )
+    create.add_argument("--username", required=True, help="what the agent types to sign in, e.g. anna")
+    create.add_argument("--name", required=True, help='the name shoppers see on the agent\'s replies, e.g. "Anna"')
+    create.add_argument("--password-stdin", action="store_true", help="read the password from the first line of standard input")
+    return main
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass("Password: ")
+    if password != getpass.getpass("Same password again: "):
+        raise SystemExit("The passwords differ; nothing was created.")
+    return password
+
+
+async def _create_agent(config: Path | None, username: str, name: str, password: str) -> int:
+    settings = load_desk_settings(config)
+    engine = await open_database(settings.database_url)
+    try:
+        return await create_agent(engine, username, name, password, utcnow())
+    finally:
+        await engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "serve":
+        settings = load_desk_settings(args.config)
+        print(f"Desk: http://{args.host}:{args.port}  (Rasa at {settings.rasa_url})", flush=True)
+        web.run_app(build_app(settings), host=args.host, port=args.port, print=None, access_log=None)
+        return
+    username, name = args.username.strip(), args.name.strip()
+    if not username or not name:
+        raise SystemExit("--username and --name must not be empty.")
+    password = _read_password(args.password_stdin)
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise SystemExit(f"The password needs at least {MIN_PASSWORD_CHARS} characters; nothing was created.")
+    try:
+        agent_id = asyncio.run(_create_agent(args.config, username, name, password))
+    except AgentExists:
+        raise SystemExit(f"An agent called {username!r} exists already.") from None
+    print(f"Agent {username!r} ({name}) created with id {agent_id}.")

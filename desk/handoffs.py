@@ -1,0 +1,164 @@
+"""Handoffs, their transcripts and internal notes: the desk's queries.
+
+A handoff is ``waiting`` until an agent claims it, ``active`` while the agent
+talks to the shopper, and ``ended`` once the bot has the conversation back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from desk.db import agents, handoffs, messages, notes
+from desk.transcript import Context, Line
+
+OPEN = ("waiting", "active")
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    waiting: int
+    active: int
+
+
+async def open_handoff_id(connection: AsyncConnection, sender_id: str) -> int | None:
+    """The sender's waiting or active handoff, if any (there is at most one)."""
+    query = select(handoffs.c.id).where(handoffs.c.sender_id == sender_id, handoffs.c.status.in_(OPEN))
+    return (await connection.execute(query.order_by(handoffs.c.id.desc()).limit(1))).scalar_one_or_none()
+
+
+async def create_handoff(
+    connection: AsyncConnection, sender_id: str, context: Context, transcript: Iterable[Line], created_at: datetime
+) -> int:
+    result = await connection.execute(
+        insert(handoffs).values(
+            sender_id=sender_id,
+            reason=context.reason,
+            channel=context.channel,
+            language=context.language,
+            verified_order=context.verified_order,
+            order_status=context.order_status,
+            kb_candidates=context.kb_candidates,
+            status="waiting",
+            created_at=created_at,
+        )
+    )
+    handoff_id = int(result.inserted_primary_key[0])
+    rows = [
+        {"handoff_id": handoff_id, "role": line.role, "text": line.text, "author_name": line.author_name, "created_at": line.at}
+        for line in transcript
+    ]
+    if rows:
+        await connection.execute(insert(messages), rows)
+    return handoff_id
+
+
+async def append_message(connection: AsyncConnection, handoff_id: int, line: Line, agent_id: int | None = None) -> int:
+    result = await connection.execute(
+        insert(messages).values(
+            handoff_id=handoff_id,
+            role=line.role,
+            text=line.text,
+            agent_id=agent_id,
+            author_name=line.author_name,
+            created_at=line.at,
+        )
+    )
+    return int(result.inserted_primary_key[0])
+
+
+async def claim(engine: AsyncEngine, handoff_id: int, agent_id: int, now: datetime) -> bool:
+    """Give a waiting handoff to the agent. One conditional UPDATE, so of two agents racing exactly one wins."""
+    async with engine.begin() as connection:
+        result = await connection.execute(
+            update(handoffs)
+            .where(handoffs.c.id == handoff_id, handoffs.c.status == "waiting", handoffs.c.claimed_by.is_(None))
+            .values(status="active", claimed_by=agent_id, claimed_at=now)
+        )
+    return result.rowcount == 1
+
+
+async def mark_ended(engine: AsyncEngine, handoff_id: int, ended_by: str, now: datetime) -> str | None:
+    """End an open handoff; returns the status it had, or None if it had ended already (someone else ended it)."""
+    async with engine.begin() as connection:
+        status = (await connection.execute(select(handoffs.c.status).where(handoffs.c.id == handoff_id))).scalar_one_or_none()
+        if status not in OPEN:
+            return None
+        result = await connection.execute(
+            update(handoffs)
+            .where(handoffs.c.id == handoff_id, handoffs.c.status == status)
+            .values(status="ended", ended_by=ended_by, ended_at=now)
+        )
+    return status if result.rowcount == 1 else None
+
+
+async def reopen(engine: AsyncEngine, handoff_id: int, status: str) -> None:
+    """Undo :func:`mark_ended` when Rasa could not be told (the conversation is still paused there)."""
+    async with engine.begin() as connection:
+        await connection.execute(
+            update(handoffs).where(handoffs.c.id == handoff_id).values(status=status, ended_by=None, ended_at=None)
+        )
+
+
+async def counts(engine: AsyncEngine) -> QueueCounts:
+    query = select(handoffs.c.status, func.count()).where(handoffs.c.status.in_(OPEN)).group_by(handoffs.c.status)
+    async with engine.connect() as connection:
+        by_status = dict((await connection.execute(query)).all())
+    return QueueCounts(waiting=by_status.get("waiting", 0), active=by_status.get("active", 0))
+
+
+def _handoff_query():
+    return select(handoffs, agents.c.display_name.label("agent_name")).select_from(
+        handoffs.outerjoin(agents, agents.c.id == handoffs.c.claimed_by)
+    )
+
+
+async def get_handoff(engine: AsyncEngine, handoff_id: int) -> dict[str, Any] | None:
+    async with engine.connect() as connection:
+        row = (await connection.execute(_handoff_query().where(handoffs.c.id == handoff_id))).mappings().first()
+    return dict(row) if row else None
+
+
+async def open_handoffs(engine: AsyncEngine) -> list[dict[str, Any]]:
+    """Waiting and active handoffs, oldest first, each with the shopper's latest message."""
+    latest_shopper = (
+        select(messages.c.text)
+        .where(and_(messages.c.handoff_id == handoffs.c.id, messages.c.role == "shopper"))
+        .order_by(messages.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    query = _handoff_query().add_columns(latest_shopper.label("last_shopper_text"))
+    query = query.where(handoffs.c.status.in_(OPEN)).order_by(handoffs.c.created_at, handoffs.c.id)
+    async with engine.connect() as connection:
+        return [dict(row) for row in (await connection.execute(query)).mappings()]
+
+
+async def messages_after(engine: AsyncEngine, handoff_id: int, after_id: int = 0) -> list[dict[str, Any]]:
+    query = select(messages).where(messages.c.handoff_id == handoff_id, messages.c.id > after_id).order_by(messages.c.id)
+    async with engine.connect() as connection:
+        return [dict(row) for row in (await connection.execute(query)).mappings()]
+
+
+async def add_note(engine: AsyncEngine, handoff_id: int, agent_id: int, text: str, now: datetime) -> int:
+    async with engine.begin() as connection:
+        result = await connection.execute(
+            insert(notes).values(handoff_id=handoff_id, agent_id=agent_id, text=text, created_at=now)
+        )
+    return int(result.inserted_primary_key[0])
+
+
+async def notes_for(engine: AsyncEngine, handoff_id: int) -> list[dict[str, Any]]:
+    query = (
+        select(notes, agents.c.display_name.label("agent_name"))
+        .select_from(notes.join(agents, agents.c.id == notes.c.agent_id))
+        .where(notes.c.handoff_id == handoff_id)
+        .order_by(notes.c.id)
+    )
+    async with engine.connect() as connection:
+        return [dict(row) for row in (await connection.execute(query)).mappings()]

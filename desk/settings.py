@@ -1,0 +1,75 @@
+"""The desk's settings: the ``desk:`` section of assistant.yml, secrets and overrides from the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kb_index.settings import load_raw_settings
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    sender: str
+    to: str
+
+
+@dataclass(frozen=True)
+class DeskSettings:
+    database_url: str  # SQLAlchemy URL of the desk's own database
+    event_broker_url: str  # SQLAlchemy URL of Rasa's SQL event broker database
+    config_path: Path | None  # the assistant.yml the support hours come from (None: the default one)
+    agent_idle_minutes: float
+    minutes_per_conversation: float
+    smtp: SmtpSettings | None  # None: tickets are not e-mailed
+    ticket_webhook_url: str | None
+    ticket_webhook_secret: str | None  # signs webhook bodies (HMAC-SHA256) when set
+    rasa_url: str
+    rasa_token: str
+    bot_token: str | None  # shared with the action server; None refuses every bot call
+    session_key: str | None  # Fernet key for the session cookies
+    secure_cookies: bool  # set when the desk is served over https
+
+
+def _sqlite_url(value: str, base: Path) -> str:
+    """A SQLAlchemy URL; a bare path or a relative ``sqlite:///`` path is taken relative to ``base``."""
+    if "://" not in value:
+        return f"sqlite:///{(base / value).resolve()}"
+    prefix = "sqlite:///"
+    if value.startswith(prefix) and not value[len(prefix) :].startswith("/"):
+        return f"{prefix}{(base / value[len(prefix) :]).resolve()}"
+    return value
+
+
+def _smtp(section: Mapping[str, Any], env: Mapping[str, str]) -> SmtpSettings | None:
+    host = env.get("SMTP_HOST", section.get("host") or "")
+    if not host:
+        return None
+    port = int(env.get("SMTP_PORT", section.get("port") or 25))
+    return SmtpSettings(host, port, str(section["sender"]), str(section["to"]))
+
+
+def load_desk_settings(path: Path | None = None, env: Mapping[str, str] | None = None) -> DeskSettings:
+    env = os.environ if env is None else env
+    raw, base = load_raw_settings(path)
+    desk = raw["desk"]
+    return DeskSettings(
+        database_url=_sqlite_url(env.get("DESK_DATABASE", desk["database"]), base),
+        event_broker_url=_sqlite_url(env.get("EVENT_BROKER_DB", desk["event_broker_database"]), base),
+        config_path=path,
+        agent_idle_minutes=float(desk.get("agent_idle_minutes", 5)),
+        minutes_per_conversation=float(desk.get("minutes_per_conversation", 6)),
+        smtp=_smtp(desk.get("smtp") or {}, env),
+        ticket_webhook_url=env.get("TICKET_WEBHOOK_URL", desk.get("ticket_webhook_url") or "") or None,
+        ticket_webhook_secret=env.get("TICKET_WEBHOOK_SECRET") or None,
+        rasa_url=env.get("RASA_URL", f"http://127.0.0.1:{env.get('RASA_PORT', '5005')}").rstrip("/"),
+        rasa_token=env.get("RASA_TOKEN", ""),
+        bot_token=env.get("DESK_BOT_TOKEN") or None,
+        session_key=env.get("DESK_SESSION_KEY") or None,
+        secure_cookies=env.get("DESK_SECURE_COOKIES", "") in ("1", "true", "yes"),
+    )

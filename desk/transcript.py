@@ -1,0 +1,81 @@
+"""What the desk takes from Rasa's tracker: the conversation so far and the context the bot gathered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+END_INTENTS = frozenset({"end_handoff", "goodbye"})
+
+
+@dataclass(frozen=True)
+class Line:
+    role: str  # shopper, bot, agent
+    text: str
+    at: datetime
+    author_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    reason: str
+    channel: str
+    language: str
+    verified_order: Any
+    order_status: Any
+    kb_candidates: Any
+
+
+def event_time(event: dict[str, Any]) -> datetime:
+    return datetime.fromtimestamp(float(event.get("timestamp") or 0), UTC)
+
+
+def _bot_text(event: dict[str, Any]) -> str:
+    """The bot's text, with the titles of any buttons it offered (the agent sees what the shopper saw)."""
+    text = event.get("text") or ""
+    buttons = (event.get("data") or {}).get("buttons") or []
+    titles = [str(button.get("title", "")) for button in buttons if isinstance(button, dict)]
+    return f"{text}\n[{' | '.join(titles)}]".strip() if titles else text
+
+
+def line_from_event(event: dict[str, Any]) -> Line | None:
+    """A transcript line for a user or bot event; None for every other event."""
+    if event.get("event") == "user":
+        return Line("shopper", event.get("text") or "", event_time(event))
+    if event.get("event") == "bot":
+        metadata = event.get("metadata") or {}
+        if metadata.get("from_agent"):
+            name = str(metadata.get("agent_name") or "Agent")
+            text = event.get("text") or ""
+            return Line("agent", text.removeprefix(f"{name}: "), event_time(event), name)
+        return Line("bot", _bot_text(event), event_time(event))
+    return None
+
+
+def transcript_until(tracker: dict[str, Any], until: float) -> list[Line]:
+    """Shopper, bot and agent messages up to the moment ``until`` (a Rasa timestamp)."""
+    lines = []
+    for event in tracker.get("events") or []:
+        if float(event.get("timestamp") or 0) > until:
+            break
+        line = line_from_event(event)
+        if line is not None:
+            lines.append(line)
+    return lines
+
+
+def context_from_tracker(tracker: dict[str, Any]) -> Context:
+    slots = tracker.get("slots") or {}
+    return Context(
+        reason=str(slots.get("handoff_reason") or "shopper_asked"),
+        channel=str(tracker.get("latest_input_channel") or "unknown"),
+        language=str(slots.get("language") or "en"),
+        verified_order=slots.get("verified_order"),
+        order_status=slots.get("order_status"),
+        kb_candidates=slots.get("kb_candidates"),
+    )
+
+
+def intent_of(event: dict[str, Any]) -> str | None:
+    return ((event.get("parse_data") or {}).get("intent") or {}).get("name")

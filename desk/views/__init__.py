@@ -1,0 +1,1 @@
+"""Request handlers: the agents' pages, sign-in, and the bot's API."""

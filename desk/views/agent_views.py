@@ -1,0 +1,178 @@
+"""The agents' desk: the live queue, a conversation, claim, reply, notes and end."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from desk import agents, handoffs
+from desk.auth import current_agent
+from desk.context import desk_of
+from desk.operations import end_handoff, reply_as_agent
+from desk.rasa_client import RasaError
+from desk.ratings import ratings_for_handoff
+from desk.reasons import reason_label
+from desk.views.render import render
+from desk.views.serialize import display_value, handoff_json, iso, kb_candidate_rows, message_json, note_json
+
+log = logging.getLogger(__name__)
+MAX_TEXT_CHARS = 4000
+# Fixed messages shown after a redirect (?notice=...): never text taken from the request.
+NOTICES = {
+    "taken": "Another agent has just taken that conversation.",
+    "ended": "The conversation is back with the bot.",
+    "rasa_down": "The bot could not be reached, so the conversation is still open. Try again in a moment.",
+    "not_yours": "Only the agent who took this conversation can do that.",
+}
+
+
+async def _handoff_or_404(request: web.Request) -> dict:
+    try:
+        handoff_id = int(request.match_info["handoff_id"])
+    except ValueError as error:
+        raise web.HTTPNotFound() from error
+    handoff = await handoffs.get_handoff(desk_of(request).engine, handoff_id)
+    if handoff is None:
+        raise web.HTTPNotFound()
+    return handoff
+
+
+async def _text_from_json(request: web.Request) -> str:
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    text = body.get("text") if isinstance(body, dict) else None
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT_CHARS:
+        raise web.HTTPBadRequest(
+            text=f'{{"error": "text must be 1 to {MAX_TEXT_CHARS} characters"}}', content_type="application/json"
+        )
+    return text.strip()
+
+
+async def _queue_state(request: web.Request) -> dict:
+    desk = desk_of(request)
+    now = desk.clock()
+    agent = current_agent(request)
+    rows = [handoff_json(row, agent) for row in await handoffs.open_handoffs(desk.engine)]
+    return {
+        "server_time": iso(now),
+        "open": desk.hours.is_open(now),
+        "agents_online": await agents.count_online(desk.engine, now, desk.settings.agent_idle_minutes),
+        "waiting": [row for row in rows if row["status"] == "waiting"],
+        "active": [row for row in rows if row["status"] == "active"],
+    }
+
+
+async def queue_page(request: web.Request) -> web.Response:
+    state = await _queue_state(request)
+    notice = NOTICES.get(request.query.get("notice", ""))
+    return await render(request, "queue.html", agent=current_agent(request), state=state, notice=notice)
+
+
+async def queue_json(request: web.Request) -> web.Response:
+    return web.json_response(await _queue_state(request))
+
+
+async def conversation_page(request: web.Request) -> web.Response:
+    desk = desk_of(request)
+    handoff = await _handoff_or_404(request)
+    agent = current_agent(request)
+    message_rows = await handoffs.messages_after(desk.engine, handoff["id"])
+    return await render(
+        request,
+        "conversation.html",
+        agent=agent,
+        handoff=handoff,
+        mine=handoff["claimed_by"] == agent.id,
+        reason=reason_label(handoff["reason"]),
+        verified_order=display_value(handoff["verified_order"]),
+        order_status=display_value(handoff["order_status"]),
+        kb_candidates=kb_candidate_rows(handoff["kb_candidates"]),
+        messages=[message_json(row) for row in message_rows],
+        last_message_id=message_rows[-1]["id"] if message_rows else 0,
+        notes=[note_json(row) for row in await handoffs.notes_for(desk.engine, handoff["id"])],
+        ratings=await ratings_for_handoff(desk.engine, handoff["id"]),
+        notice=NOTICES.get(request.query.get("notice", "")),
+    )
+
+
+async def conversation_updates(request: web.Request) -> web.Response:
+    """What changed since the page's last message: polled by the page, so new shopper messages appear without reload."""
+    desk = desk_of(request)
+    handoff = await _handoff_or_404(request)
+    try:
+        after = int(request.query.get("after", "0"))
+    except ValueError:
+        after = 0
+    return web.json_response(
+        {
+            "status": handoff["status"],
+            "agent_name": handoff["agent_name"],
+            "mine": handoff["claimed_by"] == current_agent(request).id,
+            "messages": [message_json(row) for row in await handoffs.messages_after(desk.engine, handoff["id"], after)],
+            "notes": [note_json(row) for row in await handoffs.notes_for(desk.engine, handoff["id"])],
+        }
+    )
+
+
+async def claim(request: web.Request) -> web.Response:
+    desk = desk_of(request)
+    handoff = await _handoff_or_404(request)
+    if await handoffs.claim(desk.engine, handoff["id"], current_agent(request).id, desk.clock()):
+        raise web.HTTPSeeOther(f"/conversations/{handoff['id']}")
+    raise web.HTTPSeeOther("/?notice=taken")
+
+
+async def reply(request: web.Request) -> web.Response:
+    desk = desk_of(request)
+    handoff = await _handoff_or_404(request)
+    agent = current_agent(request)
+    text = await _text_from_json(request)
+    if handoff["status"] != "active" or handoff["claimed_by"] != agent.id:
+        return web.json_response({"error": NOTICES["not_yours"]}, status=409)
+    now = desk.clock()
+    try:
+        message_id = await reply_as_agent(desk.engine, desk.rasa, handoff, agent, text, now)
+    except RasaError as error:
+        log.warning("handoff %s: reply not delivered: %s", handoff["id"], error)
+        return web.json_response({"error": "Not sent: the bot could not be reached. Try again."}, status=502)
+    message = {"id": message_id, "role": "agent", "text": text, "author_name": agent.display_name, "created_at": now}
+    return web.json_response({"message": message_json(message)}, status=201)
+
+
+async def add_note(request: web.Request) -> web.Response:
+    desk = desk_of(request)
+    handoff = await _handoff_or_404(request)
+    text = await _text_from_json(request)
+    await handoffs.add_note(desk.engine, handoff["id"], current_agent(request).id, text, desk.clock())
+    return web.json_response(
+        {"notes": [note_json(row) for row in await handoffs.notes_for(desk.engine, handoff["id"])]}, status=201
+    )
+
+
+async def end(request: web.Request) -> web.Response:
+    desk = desk_of(request)
+    handoff = await _handoff_or_404(request)
+    target = f"/conversations/{handoff['id']}"
+    # A waiting conversation may be closed by anyone (the shopper left); an active one only by its agent.
+    if handoff["status"] == "active" and handoff["claimed_by"] != current_agent(request).id:
+        raise web.HTTPSeeOther(f"{target}?notice=not_yours")
+    try:
+        await end_handoff(desk.engine, desk.rasa, handoff, "agent", desk.clock())
+    except RasaError as error:
+        log.warning("handoff %s: end not delivered: %s", handoff["id"], error)
+        raise web.HTTPSeeOther(f"{target}?notice=rasa_down") from error
+    raise web.HTTPSeeOther(f"{target}?notice=ended")
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/", queue_page)
+    app.router.add_get("/queue.json", queue_json)
+    app.router.add_get("/conversations/{handoff_id}", conversation_page)
+    app.router.add_get("/conversations/{handoff_id}/updates.json", conversation_updates)
+    app.router.add_post("/conversations/{handoff_id}/claim", claim)
+    app.router.add_post("/conversations/{handoff_id}/reply", reply)
+    app.router.add_post("/conversations/{handoff_id}/notes", add_note)
+    app.router.add_post("/conversations/{handoff_id}/end", end)

@@ -1,0 +1,71 @@
+"""The API the action server calls (docs/handoff.md, "Bot -> desk"); the bearer token is checked in desk.auth."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from desk import agents, handoffs
+from desk.availability import availability
+from desk.context import desk_of
+from desk.ratings import parse_rating, store_rating
+from desk.tickets import create_ticket, parse_ticket_request
+
+
+async def _json_body(request: web.Request) -> Any:
+    """The parsed body; None when it is not JSON (the parsers then refuse it)."""
+    try:
+        return await request.json()
+    except ValueError:
+        return None
+
+
+def _bad_request(error: ValueError) -> web.Response:
+    return web.json_response({"error": str(error)}, status=400)
+
+
+async def get_availability(request: web.Request) -> web.Response:
+    desk = desk_of(request)
+    now = desk.clock()
+    online = await agents.count_online(desk.engine, now, desk.settings.agent_idle_minutes)
+    queue = await handoffs.counts(desk.engine)
+    answer = availability(desk.hours, now, online, queue.waiting, queue.active, desk.settings.minutes_per_conversation)
+    return web.json_response(answer)
+
+
+async def post_ticket(request: web.Request) -> web.Response:
+    desk = desk_of(request)
+    try:
+        ticket_request = parse_ticket_request(await _json_body(request))
+    except ValueError as error:
+        return _bad_request(error)
+    delivery = desk.delivery
+    ticket = await create_ticket(
+        desk.engine, desk.rasa, desk.hours, ticket_request, desk.clock(), email=delivery.email_on, webhook=delivery.webhook_on
+    )
+    delivery.wake()
+    reply_by = ticket["promised_reply_by"]
+    return web.json_response(
+        {
+            "ticket_id": ticket["id"],
+            "promised_reply_by": reply_by.isoformat() if reply_by else None,
+            "promised_reply_text": ticket["promised_reply_text"],
+        }
+    )
+
+
+async def post_csat(request: web.Request) -> web.Response:
+    desk = desk_of(request)
+    try:
+        rating = parse_rating(await _json_body(request))
+    except ValueError as error:
+        return _bad_request(error)
+    await store_rating(desk.engine, rating, desk.clock())
+    return web.json_response({"ok": True})
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/api/bot/availability", get_availability)
+    app.router.add_post("/api/bot/tickets", post_ticket)
+    app.router.add_post("/api/bot/csat", post_csat)

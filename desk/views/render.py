@@ -1,0 +1,17 @@
+"""Server-rendered pages (Jinja2 with autoescaping: every shopper text is HTML-escaped)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from desk.context import desk_of
+from desk.security import csrf_token, session_of
+
+
+async def render(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
+    desk = desk_of(request)
+    session = await session_of(request)
+    html = desk.templates.get_template(template).render(csrf_token=csrf_token(session), **context)
+    return web.Response(text=html, status=status, content_type="text/html")

@@ -1,0 +1,71 @@
+"""Database rows as the JSON and the display values the agents' pages use."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from desk.agents import Agent
+from desk.reasons import reason_label
+
+PREVIEW_CHARS = 140
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def message_json(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "role": row["role"],
+        "text": row["text"],
+        "author_name": row["author_name"],
+        "at": iso(row["created_at"]),
+    }
+
+
+def note_json(row: dict[str, Any]) -> dict[str, Any]:
+    return {"id": row["id"], "text": row["text"], "agent_name": row["agent_name"], "at": iso(row["created_at"])}
+
+
+def handoff_json(row: dict[str, Any], agent: Agent) -> dict[str, Any]:
+    preview = row.get("last_shopper_text") or ""
+    return {
+        "id": row["id"],
+        "sender_id": row["sender_id"],
+        "status": row["status"],
+        "reason": row["reason"],
+        "reason_label": reason_label(row["reason"]),
+        "channel": row["channel"],
+        "language": row["language"],
+        "created_at": iso(row["created_at"]),
+        "claimed_at": iso(row["claimed_at"]),
+        "agent_name": row["agent_name"],
+        "mine": row["claimed_by"] == agent.id,
+        "preview": preview if len(preview) <= PREVIEW_CHARS else preview[: PREVIEW_CHARS - 1] + "…",
+    }
+
+
+def display_value(value: Any) -> str:
+    """A slot value as plain text for the context panel."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: {display_value(item)}" for key, item in value.items())
+    if isinstance(value, list):
+        return ", ".join(display_value(item) for item in value)
+    return str(value)
+
+
+def kb_candidate_rows(value: Any) -> list[tuple[str, str]]:
+    """The KB articles the bot tried, as (article, score) pairs, best first as the bot listed them."""
+    rows = []
+    for item in value if isinstance(value, list) else []:
+        if isinstance(item, dict):
+            title = item.get("title") or item.get("id") or item.get("article_id") or display_value(item)
+            score = item.get("score")
+            rows.append((str(title), f"{float(score):.2f}" if isinstance(score, int | float) else "—"))
+        else:
+            rows.append((display_value(item), "—"))
+    return rows

@@ -1,0 +1,128 @@
+"""Following Rasa's event broker: handoffs appear with their history, shopper messages follow, nothing is lost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from desk import handoffs
+from desk.rasa_client import RasaError
+from tests.desk.conftest import Harness, start_harness, stop_harness
+from tests.desk.support import page_csrf
+
+RESUME = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+KB_TRIED = [{"id": "delivery-times", "title": "How long does delivery take?", "score": 0.52}]
+
+
+async def messages(harness: Harness, handoff_id: int) -> list[tuple[str, str]]:
+    return [(m["role"], m["text"]) for m in await handoffs.messages_after(harness.desk.engine, handoff_id)]
+
+
+async def only_open_handoff(harness: Harness) -> dict:
+    [handoff] = await handoffs.open_handoffs(harness.desk.engine)
+    return handoff
+
+
+async def test_a_pause_becomes_a_waiting_handoff_with_transcript_and_context(harness: Harness) -> None:
+    harness.fake.conversation("shopper-1", ("where is my parcel?", "Which order number?"))
+    harness.fake.bot_says("shopper-1", "Is it one of these?", buttons=[{"title": "Delivery times", "payload": "/x"}])
+    harness.fake.hand_off(
+        "shopper-1", "order_delayed", language="en", verified_order="100205", order_status="delayed", kb_candidates=KB_TRIED
+    )
+    await harness.follow()
+
+    handoff = await only_open_handoff(harness)
+    assert handoff["status"] == "waiting"
+    assert (handoff["reason"], handoff["channel"], handoff["language"]) == ("order_delayed", "rest", "en")
+    assert (handoff["verified_order"], handoff["order_status"], handoff["kb_candidates"]) == ("100205", "delayed", KB_TRIED)
+    assert await messages(harness, handoff["id"]) == [
+        ("shopper", "where is my parcel?"),
+        ("bot", "Which order number?"),
+        ("bot", "Is it one of these?\n[Delivery times]"),
+        ("bot", "A person will answer shortly. You're number 1 in the queue."),
+    ]
+
+
+async def test_later_shopper_messages_reach_the_handoff_once(harness: Harness) -> None:
+    harness.fake.hand_off("shopper-1")
+    await harness.follow()
+    harness.fake.shopper_says("shopper-1", "hello? anyone there?")
+    harness.fake.shopper_says("someone-else", "unrelated chat")
+    await harness.follow()
+    await harness.follow()  # nothing new: nothing added twice
+
+    handoff = await only_open_handoff(harness)
+    assert (await messages(harness, handoff["id"]))[-1] == ("shopper", "hello? anyone there?")
+    assert [m for m in await messages(harness, handoff["id"]) if m[1] == "unrelated chat"] == []
+
+
+async def test_the_shopper_saying_goodbye_hands_back_to_the_bot(harness: Harness) -> None:
+    harness.fake.hand_off("shopper-1")
+    await harness.follow()
+    harness.fake.shopper_says("shopper-1", "thanks, that's all", intent="end_handoff")
+    await harness.follow()
+
+    assert await handoffs.open_handoffs(harness.desk.engine) == []
+    calls = [(path, body) for _, path, _, body in harness.fake.posted]
+    assert calls == [("tracker/events", RESUME), ("trigger_intent", {"name": "handoff_ended"})]
+    assert not harness.fake.is_paused("shopper-1")
+
+
+async def test_a_desk_restart_catches_up_without_losing_or_repeating(tmp_path: Path) -> None:
+    first = await start_harness(tmp_path)
+    first.fake.hand_off("shopper-1")
+    first.fake.shopper_says("shopper-1", "first message")
+    await first.follow()
+    await stop_harness(first)
+
+    # While the desk is down: more messages, and a second shopper hands off.
+    second = await start_harness(tmp_path)
+    second.fake.trackers = first.fake.trackers  # the same Rasa (the events table is the same file)
+    second.fake.shopper_says("shopper-1", "second message")
+    second.fake.hand_off("shopper-2", "not_understood")
+    try:
+        await second.follow()
+        open_now = await handoffs.open_handoffs(second.desk.engine)
+        assert [(h["sender_id"], h["reason"]) for h in open_now] == [
+            ("shopper-1", "shopper_asked"),
+            ("shopper-2", "not_understood"),
+        ]
+        shopper_lines = [text for role, text in await messages(second, open_now[0]["id"]) if role == "shopper"]
+        assert shopper_lines == ["first message", "second message"]
+    finally:
+        await stop_harness(second)
+
+
+async def test_agent_replies_echoed_by_the_broker_are_not_stored_twice(harness: Harness) -> None:
+    harness.fake.hand_off("shopper-1")
+    await harness.follow()
+    anna = await harness.agent("anna", "Anna")
+    handoff = await only_open_handoff(harness)
+    token = await page_csrf(anna, f"/conversations/{handoff['id']}")
+    await anna.post(f"/conversations/{handoff['id']}/claim", data={"csrf_token": token}, allow_redirects=False)
+    reply = await anna.post(
+        f"/conversations/{handoff['id']}/reply", json={"text": "Hi, Anna here"}, headers={"X-CSRF-Token": token}
+    )
+    assert reply.status == 201
+    await harness.follow()  # the broker now carries the agent's bot event
+    assert [m for m in await messages(harness, handoff["id"]) if m[0] == "agent"] == [("agent", "Hi, Anna here")]
+
+
+async def test_rasa_resuming_by_itself_ends_the_handoff(harness: Harness) -> None:
+    harness.fake.hand_off("shopper-1")
+    await harness.follow()
+    harness.fake.publish("shopper-1", {"event": "restart"})
+    await harness.follow()
+    assert await handoffs.open_handoffs(harness.desk.engine) == []
+
+
+async def test_a_pause_seen_while_rasa_is_unreachable_is_retried_not_skipped(harness: Harness) -> None:
+    harness.fake.hand_off("shopper-1")
+    harness.fake.down = True
+    with pytest.raises(RasaError):
+        await harness.follow()
+    assert await handoffs.open_handoffs(harness.desk.engine) == []
+    harness.fake.down = False
+    await harness.follow()
+    assert [h["sender_id"] for h in await handoffs.open_handoffs(harness.desk.engine)] == ["shopper-1"]
