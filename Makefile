@@ -62,6 +62,7 @@ run: setup
 	  echo "       -d '{\"sender\": \"me\", \"message\": \"how long does delivery take?\"}'"; \
 	  echo "  make shell        (in another terminal: a terminal chat)"; \
 	  echo "  Rasa HTTP API:    http://localhost:$$RASA_PORT  (token: see $(RUN_ENV))"; \
+	  echo "  Demo shop + chat: http://localhost:$$SHOP_PORT"; \
 	  echo "  Agent desk:       http://localhost:$$DESK_PORT"; \
 	  echo "  First agent:      .venv/bin/python -m desk create-agent --username anna --name \"Anna\""; \
 	  echo "Ctrl-C stops everything."; echo; \

@@ -48,17 +48,21 @@ class ActionHandoff(Action):
                 minutes=str(wait if wait is not None else "a few"),
             )
             return [reason, ConversationPaused()]
-        opening = (team or {}).get("next_opening_text") or self._next_person_text()
+        language = tracker.get_slot("language") or "en"
+        opening = self._next_person_text(language, (team or {}).get("next_opening"))
         dispatcher.utter_message(response="utter_handoff_offline", opening=opening)
         return [reason, FollowupAction("offline_ticket_form")]
 
     @staticmethod
-    def _next_person_text() -> str:
-        """When a person will answer: the next opening, or, if we are open but nobody is signed in,
-        the same promise an offline ticket gets."""
+    def _next_person_text(language: str, desk_says: str | None) -> str:
+        """When a person will answer: the desk's next opening, else our calendar's; if we are open
+        but nobody is signed in, the same promise an offline ticket gets."""
         now = datetime.now(timezone.utc)
-        when = HOURS.reply_by(now) if HOURS.is_open(now) else HOURS.next_opening(now)
-        return HOURS.describe(when) if when else "as soon as possible"
+        if desk_says:
+            when = datetime.fromisoformat(desk_says)
+        else:
+            when = HOURS.reply_by(now) if HOURS.is_open(now) else HOURS.next_opening(now)
+        return HOURS.describe(when, language) if when else "—"
 
 
 class ValidateOfflineTicketForm(FormValidationAction):
@@ -91,7 +95,9 @@ class ActionCreateTicket(Action):
         if ticket is None:
             dispatcher.utter_message(response="utter_ticket_failed")
         else:
+            reply_by = datetime.fromisoformat(ticket["promised_reply_by"])
+            language = tracker.get_slot("language") or "en"
             dispatcher.utter_message(
-                response="utter_ticket_created", ticket_id=str(ticket["ticket_id"]), reply_by=ticket["promised_reply_text"]
+                response="utter_ticket_created", ticket_id=str(ticket["ticket_id"]), reply_by=HOURS.describe(reply_by, language)
             )
         return [SlotSet("ticket_email", None)]

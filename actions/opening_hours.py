@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import HOURS
 from actions.kb_answer import look_up, send_decision
+from business_hours import format_day
 
 
 def day_asked(text: str, today: datetime) -> datetime | None:
@@ -32,7 +33,7 @@ class ActionAnswerOpeningOnDate(Action):
             decision, hits = await look_up(text)
             return send_decision(dispatcher, decision, hits, tracker.get_slot("language") or "en")
         hours = HOURS.day(asked.date())
-        day = f"{asked:%A} {asked.day} {asked:%B}"
+        day = format_day(asked.date(), tracker.get_slot("language") or "en")
         if hours.holiday:
             dispatcher.utter_message(response="utter_closed_holiday", day=day, holiday=hours.holiday)
         elif not hours.is_open:

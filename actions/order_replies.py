@@ -6,9 +6,8 @@ shows its name but not the number, and the e-mail address is never repeated.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from actions.kb_replies import Reply
+from business_hours import format_day
 from orders.masking import mask_street
 from orders.model import Order, OrderStatus
 
@@ -20,24 +19,21 @@ IN_FLIGHT = frozenset(
 )
 
 
-def format_day(day: date | datetime) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
-
-
-def order_status_replies(order: Order) -> list[Reply]:
+def order_status_replies(order: Order, language: str = "en") -> list[Reply]:
     """Status in plain words, the last tracking event, parcels with tracking links, expected delivery."""
     replies = [Reply(f"utter_order_status_{order.status.value}", {"number": order.number})]
     event = order.last_event
     if event is not None:
         where = f" ({event.location})" if event.location else ""
-        replies.append(Reply("utter_order_last_event", {"day": format_day(event.at), "event": event.description + where}))
+        day = format_day(event.at.date(), language, with_year=True)
+        replies.append(Reply("utter_order_last_event", {"day": day, "event": event.description + where}))
     for shipment in order.shipments:
         replies.append(
             Reply(
                 "utter_order_parcel",
                 {
                     "carrier": shipment.carrier,
-                    "items": ", ".join(shipment.items) or "your items",
+                    "items": ", ".join(shipment.items) or "—",
                     "tracking_number": shipment.tracking_number,
                     "tracking_url": shipment.tracking_url,
                 },
@@ -45,7 +41,8 @@ def order_status_replies(order: Order) -> list[Reply]:
         )
     if order.expected_delivery is not None and order.status in IN_FLIGHT:
         where = {"street": mask_street(order.delivery_street), "city": order.delivery_city}
-        replies.append(Reply("utter_order_expected_delivery", {"day": format_day(order.expected_delivery), **where}))
+        day = format_day(order.expected_delivery, language, with_year=True)
+        replies.append(Reply("utter_order_expected_delivery", {"day": day, **where}))
     if order.status in NEEDS_A_PERSON:
         replies.append(Reply("utter_order_delay_offer_human"))
     return replies

@@ -119,6 +119,6 @@ class ActionOrderStatus(Action):
             dispatcher.utter_message(response="utter_order_backend_error")
             return reset
 
-        for reply in order_status_replies(order):
+        for reply in order_status_replies(order, tracker.get_slot("language") or "en"):
             dispatcher.utter_message(**reply.as_kwargs())
         return [*reset, SlotSet("verified_order", order.number), SlotSet("order_status", order.status.value)]

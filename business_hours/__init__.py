@@ -7,6 +7,6 @@
     hours.day(date(2026, 12, 24))      # DayHours: open intervals, or the holiday that closes it
 """
 
-from business_hours.calendar import DayHours, SupportHours, load_support_hours
+from business_hours.calendar import DayHours, SupportHours, format_day, load_support_hours
 
-__all__ = ["DayHours", "SupportHours", "load_support_hours"]
+__all__ = ["DayHours", "SupportHours", "format_day", "load_support_hours"]

@@ -8,11 +8,18 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+
 from kb_index.settings import load_raw_settings
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # Looking further than this for an opening means the calendar has none.
 SEARCH_DAYS = 366
+
+
+def format_day(day: date, language: str = "en", with_year: bool = False) -> str:
+    """'Monday 24 November' in the shopper's language."""
+    return format_date(day, "EEEE d MMMM y" if with_year else "EEEE d MMMM", locale=language)
 
 
 @dataclass(frozen=True)
@@ -84,10 +91,10 @@ class SupportHours:
             remaining -= end - start
         return None
 
-    def describe(self, at: datetime) -> str:
-        """'Monday 24 November, 8:00 CET' in the calendar's time zone."""
+    def describe(self, at: datetime, language: str = "en") -> str:
+        """'Monday 24 November, 8:00 CET' (or 'poniedziałek 24 listopada, 8:00 CET') in the calendar's time zone."""
         local = self._local(at)
-        return f"{local:%A} {local.day} {local:%B}, {local.hour}:{local:%M} {local:%Z}"
+        return f"{format_day(local.date(), language)}, {local.hour}:{local:%M} {local:%Z}"
 
 
 def load_support_hours(path: Path | None = None) -> SupportHours:

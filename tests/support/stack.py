@@ -71,7 +71,7 @@ def start_stack(workdir: Path, env: dict[str, str] | None = None) -> Stack:
         rasa = Service(
             f"rasa-{rasa_port}",
             [
-                str(RASA_BIN), "run", "-m", str(REPO_ROOT / "models"), "--enable-api", "--auth-token", token,
+                str(RASA_BIN), "run", "-m", str(REPO_ROOT / "models"), "--enable-api", f"--auth-token={token}",
                 "--port", str(rasa_port), "--interface", "127.0.0.1", "--credentials", "bot/credentials.yml",
                 "--endpoints", "endpoints.yml",
             ],

@@ -1,0 +1,3 @@
+from shop_demo.server import main
+
+raise SystemExit(main())

@@ -1,0 +1,70 @@
+// The conversation's records, as the widget stores and shows them:
+//   {id, from: "bot" | "agent" | "user", text, ts, replies?, rating?, agentName?, stars?}
+// `replies` are quick-reply buttons [{title, payload}]; `rating` the CSAT choice [{value, payload}];
+// `stars` the rating a shopper gave.
+// Bot payloads arrive from Rasa's socket.io channel as `bot_uttered` events.
+
+const RATE_PAYLOAD = /^\/rate\s*(\{.*\})\s*$/;
+
+export function newId() {
+  const random = crypto.getRandomValues(new Uint32Array(2));
+  return `${Date.now().toString(36)}-${random[0].toString(36)}${random[1].toString(36)}`;
+}
+
+/** A record for a bot_uttered payload, or null when it carries nothing the widget can show. */
+export function fromBotPayload(payload, now = Date.now()) {
+  if (!payload || typeof payload !== "object") return null;
+  const text = typeof payload.text === "string" ? payload.text : "";
+  const replies = quickReplies(payload.quick_replies || payload.buttons);
+  if (!text.trim() && !replies.length) return null;
+  const record = { id: newId(), from: "bot", text, ts: now };
+  const agentName = agentNameOf(payload);
+  if (agentName !== null) {
+    record.from = "agent";
+    record.agentName = agentName;
+    // The desk sends "<agent name>: <text>" so that channels without metadata still show who wrote;
+    // here the name has its own label.
+    if (agentName && text.startsWith(`${agentName}: `)) record.text = text.slice(agentName.length + 2);
+  }
+  if (replies.length) {
+    const ratings = replies.map((reply) => ratingOf(reply.payload));
+    if (ratings.every((value) => value !== null)) {
+      record.rating = replies.map((reply, i) => ({ value: ratings[i], payload: reply.payload })).sort((a, b) => a.value - b.value);
+    } else {
+      record.replies = replies;
+    }
+  }
+  return record;
+}
+
+export function userRecord(text, extra = {}, now = Date.now()) {
+  return { id: newId(), from: "user", text, ts: now, ...extra };
+}
+
+// Rasa flattens a bot event's metadata into the payload; some channels nest it under "metadata".
+function agentNameOf(payload) {
+  for (const source of [payload, payload.metadata]) {
+    if (source && typeof source === "object" && source.from_agent === true) {
+      return typeof source.agent_name === "string" ? source.agent_name.trim() : "";
+    }
+  }
+  return null;
+}
+
+function quickReplies(buttons) {
+  if (!Array.isArray(buttons)) return [];
+  return buttons
+    .filter((b) => b && typeof b.title === "string" && typeof b.payload === "string" && b.title.trim())
+    .map((b) => ({ title: b.title, payload: b.payload }));
+}
+
+function ratingOf(payload) {
+  const match = RATE_PAYLOAD.exec(payload);
+  if (!match) return null;
+  try {
+    const value = JSON.parse(match[1]).rating;
+    return Number.isInteger(value) && value >= 1 && value <= 5 ? value : null;
+  } catch {
+    return null;
+  }
+}
