@@ -18,11 +18,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 SUPPORTED = {Language.ENGLISH: "en", Language.POLISH: "pl", Language.RUSSIAN: "ru"}
 DEFAULT = "en"
-# To switch an ongoing conversation: at least this confidence and this many letters.
+# To leave the conversation's language (English before anything is known): at least this
+# confidence and this many letters. "blik ok?" or "hej" are no evidence of anything.
 SWITCH_CONFIDENCE = 0.9
 SWITCH_MIN_LETTERS = 6
-# The first message only has to be more likely than not.
-FIRST_CONFIDENCE = 0.6
+POLISH_ONLY_LETTERS = frozenset("ąćęłńśźżĄĆĘŁŃŚŹŻ")
 
 
 @lru_cache(maxsize=1)
@@ -35,12 +35,15 @@ def detect_language(text: str, current: str | None) -> str:
     letters = [c for c in text if c.isalpha()]
     if not letters or text.startswith("/"):  # numbers, emoji, button payloads
         return current or DEFAULT
+    # The script is unambiguous among our languages: Cyrillic, or letters only Polish has.
     if sum("\u0400" <= c <= "\u04ff" for c in letters) > len(letters) / 2:
-        return "ru"  # Cyrillic is unambiguous among our languages
+        return "ru"
+    current = current or DEFAULT
     best = detector().compute_language_confidence_values(text)[0]
     language = SUPPORTED[best.language]
-    if current is None:
-        return language if best.value >= FIRST_CONFIDENCE else DEFAULT
+    # One "ń" may be a place name ("Gdańsk"); two Polish letters in Polish-looking text are Polish.
+    if language == "pl" and sum(c in POLISH_ONLY_LETTERS for c in letters) >= 2:
+        return "pl"
     if language != current and best.value >= SWITCH_CONFIDENCE and len(letters) >= SWITCH_MIN_LETTERS:
         return language
     return current

@@ -36,7 +36,9 @@ def own_shop(own_stack: Stack) -> Iterator[str]:
     server.stop()
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: a live sync Playwright keeps its event loop running, which would
+# break the async tests that run after the browser tests.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     with chromium() as running:
         yield running

@@ -9,6 +9,8 @@ from actions.language import detect_language
         ("how much does delivery cost?", "en"),
         ("ile kosztuje dostawa do Gdańska?", "pl"),
         ("czy moge zaplacic blikiem", "pl"),  # no diacritics
+        ("cześć", "pl"),  # short, but only Polish has "ś" and "ć"
+        ("blik ok?", "en"),  # a brand and "ok" say nothing
         ("где мой заказ?", "ru"),
         ("привет", "ru"),
     ],
@@ -21,6 +23,11 @@ def test_first_message_sets_the_language(text, expected):
 def test_short_or_wordless_messages_keep_the_conversation_language(short):
     assert detect_language(short, "en") == "en"
     assert detect_language(short, "ru") == "ru"
+
+
+def test_a_polish_place_name_does_not_make_english_polish():
+    assert detect_language("do you deliver to Gdańsk?", "en") == "en"
+    assert detect_language("do you deliver to Gdańsk?", None) == "en"
 
 
 def test_clear_evidence_switches_language():
