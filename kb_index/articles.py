@@ -1,7 +1,9 @@
 """Knowledge-base articles: loading and validating the files editors write.
 
 One file per article per language, ``<kb>/<lang>/<id>.md``: a YAML front matter
-(id, lang, title, url, questions) followed by the answer in Markdown. Every
+(id, lang, title, url, questions, optional summary) followed by the answer in
+Markdown. A long help-centre article sets ``summary:``, the short answer the bot
+replies with; its body is then only searched (split into passages). Every
 problem is reported with its file and line so an editor can fix it directly;
 loading collects all problems before failing, so one run shows them all.
 """
@@ -31,12 +33,22 @@ class Article:
     url: str
     questions: tuple[str, ...]
     answer: str
+    summary: str = ""
     source: str = field(default="", compare=False)
+    line: int = field(default=1, compare=False)  # where the article's id is, for messages about the whole article
+
+    @property
+    def reply(self) -> str:
+        """What the bot says: the summary of a long article, else the whole answer."""
+        return self.summary or self.answer
 
     def content_hash(self) -> str:
         """A stable fingerprint of everything that ends up in the index."""
         payload = asdict(self)
         payload.pop("source")
+        payload.pop("line")
+        if not payload["summary"]:
+            payload.pop("summary")  # articles without one keep the hash (and embeddings) they had before summaries existed
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
@@ -62,20 +74,26 @@ class KBValidationError(Exception):
 
 def load_kb(kb_dir: Path) -> list[Article]:
     """Load and validate every article under ``kb_dir``; raise KBValidationError on any error."""
+    articles, problems = read_markdown_folder(kb_dir)
+    problems.extend(duplicate_problems(articles))
+    if problems:
+        raise KBValidationError(problems)
+    return articles
+
+
+def read_markdown_folder(kb_dir: Path) -> tuple[list[Article], list[Problem]]:
+    """Every ``<lang>/<id>.md`` under ``kb_dir``: the valid articles and the problems of the others."""
     articles: list[Article] = []
     problems: list[Problem] = []
     files = sorted(kb_dir.glob("*/*.md"))
     if not files:
-        raise KBValidationError([Problem(str(kb_dir), 0, "no articles found (expected <lang>/<id>.md files)")])
+        return [], [Problem(str(kb_dir), 0, "no articles found (expected <lang>/<id>.md files)")]
     for path in files:
         article, file_problems = parse_article_file(path)
         problems.extend(file_problems)
         if article is not None:
             articles.append(article)
-    problems.extend(_duplicate_problems(articles))
-    if problems:
-        raise KBValidationError(problems)
-    return articles
+    return articles, problems
 
 
 def parse_article_file(path: Path) -> tuple[Article | None, list[Problem]]:
@@ -147,6 +165,9 @@ def parse_article_text(
     answer = "\n".join(lines[end + 1 :]).strip()
     if not answer:
         problems.append(Problem(source, end + 2, "the answer (text after the header) is empty"))
+    summary = header.get("summary", "")
+    if not isinstance(summary, str) or ("summary" in header and not summary.strip()):
+        problems.append(Problem(source, line_of("summary"), "'summary' must be a non-empty text (or left out)"))
 
     if problems:
         return None, problems
@@ -157,20 +178,25 @@ def parse_article_text(
         url=header["url"].strip(),
         questions=tuple(questions),
         answer=answer,
+        summary=" ".join(summary.split()) if isinstance(summary, str) else "",
         source=source,
+        line=line_of("id"),
     )
     return article, []
 
 
-def _duplicate_problems(articles: list[Article]) -> list[Problem]:
+def duplicate_problems(articles: list[Article]) -> list[Problem]:
+    """The same id in the same language twice, wherever the two come from."""
     problems = []
     seen: dict[tuple[str, str], Article] = {}
     for article in articles:
         key = (article.id, article.lang)
         if key in seen:
-            message = f"duplicate id '{article.id}' ({article.lang}), also in {seen[key].source}"
-            problems.append(Problem(article.source, 1, message))
-        seen[key] = article
+            first = seen[key]
+            message = f"duplicate id '{article.id}' ({article.lang}), also in {first.source}:{first.line}"
+            problems.append(Problem(article.source, article.line, message))
+        else:
+            seen[key] = article
     return problems
 
 

@@ -5,15 +5,37 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 from tqdm import tqdm
 
 from kb_index.articles import KBValidationError
-from kb_index.evaluation import evaluate, format_report, load_queries
+from kb_index.calibration import Calibration, SelfCalibrationPlan, choose_thresholds, self_calibrate
+from kb_index.evaluation import LabelledQuery, evaluate, format_report, load_queries
+from kb_index.index import read_meta
+from kb_index.lint import lint
 from kb_index.policy import decide
-from kb_index.service import build, open_index
+from kb_index.replay import kb_questions, replay, tracker_db_path
+from kb_index.service import build, derive_version, get_encoder, open_index
 from kb_index.settings import load_kb_settings
+from kb_index.sources import load_sources
+from kb_index.store import IndexStore
+
+EPILOG = """typical session:
+  python -m kb_index lint                      check the articles
+  python -m kb_index build --no-publish        build a candidate version
+  python -m kb_index replay                    what would change for real shoppers' questions
+  python -m kb_index eval --queries q.csv      quality on labelled questions
+  python -m kb_index publish VERSION           make it live (running bots switch within seconds)
+"""
+
+
+def _print_problems(exc: KBValidationError) -> None:
+    print(f"KB has {len(exc.problems)} error(s); nothing was built, the live index is unchanged:", file=sys.stderr)
+    for problem in exc.problems:
+        print(f"  {problem}", file=sys.stderr)
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
@@ -26,40 +48,45 @@ def _cmd_build(args: argparse.Namespace) -> int:
             progress_factory=lambda total: tqdm(total=total, unit="text", desc="embedding", disable=None),
         )
     except KBValidationError as exc:
-        print(f"KB has {len(exc.problems)} error(s); nothing was built, the live index is unchanged:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
+        _print_problems(exc)
         return 1
     if result.up_to_date:
         print(f"index {result.version} is up to date ({result.articles} article files)")
     else:
-        state = "published" if result.published else "built (not published)"
+        state = "published" if result.published else "built (not published; `replay` compares it with the live one)"
         print(
             f"index {result.version} {state}: {result.articles} article files, "
             f"{result.embedded} texts embedded, {result.reused} reused"
         )
+        search = open_index(settings, result.version).meta["search"]
+        if search["type"] != "flat":
+            print(f"  approximate search ({search['type']}): recall@10 {search['recall_at_10']:.3f} against exact search")
     return 0
 
 
 def _cmd_search(args: argparse.Namespace) -> int:
     settings = load_kb_settings()
     index = open_index(settings)
+    thresholds = index.thresholds(settings.thresholds)
     hits = index.search(args.text, k=args.k)
-    decision = decide(hits, settings.thresholds, settings.max_suggestions)
+    decision = decide(hits, thresholds, settings.max_suggestions)
     if args.json:
         print(json.dumps({"decision": decision.outcome, "hits": [h.__dict__ for h in hits]}, ensure_ascii=False))
         return 0
-    print(f"decision: {decision.outcome}  (answer >= {settings.thresholds.answer}, suggest >= {settings.thresholds.suggest})")
+    print(f"decision: {decision.outcome}  (answer >= {thresholds.answer:.3f}, suggest >= {thresholds.suggest:.3f})")
     for hit in hits:
         print(f"  {hit.score:.3f}  {hit.article_id:28}  matched: {hit.matched.splitlines()[0]}")
     return 0
 
 
+def _load_all(paths: list[str]) -> list[LabelledQuery]:
+    return [q for path in paths for q in load_queries(Path(path))]
+
+
 def _cmd_eval(args: argparse.Namespace) -> int:
     settings = load_kb_settings()
-    index = open_index(settings)
-    queries = load_queries(Path(args.queries))
-    report = evaluate(index, queries, index.thresholds(settings.thresholds), settings.max_suggestions)
+    index = open_index(settings, args.version)
+    report = evaluate(index, _load_all(args.queries), index.thresholds(settings.thresholds), settings.max_suggestions)
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
     else:
@@ -68,15 +95,126 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    settings = load_kb_settings()
+    store = IndexStore(settings.index_dir)
+    version = args.version or store.live_version()
+    if version is None:
+        print("no index yet; run `python -m kb_index build` first", file=sys.stderr)
+        return 1
+    index = open_index(settings, version)
+    calibration: Calibration
+    if args.queries:
+        queries = _load_all(args.queries)
+        results = index.search_many([q.text for q in queries], settings.max_suggestions)
+        calibration = choose_thresholds(queries, results, args.max_wrong, method=f"labelled: {', '.join(args.queries)}")
+    else:
+        plan = SelfCalibrationPlan(out_of_scope_share=args.out_of_scope_share)
+        live_scores = None
+        if args.traffic is not None:
+            asked = list(kb_questions(Path(args.traffic) if args.traffic else tracker_db_path()))
+            live_scores = np.array([hits[0].score if hits else 0.0 for hits in index.search_many(asked, 1)])
+        calibration = self_calibrate(index.entries, index.vectors, index.meta["scoring"], args.max_wrong, plan, live_scores)
+    t = calibration.thresholds
+    print(
+        f"thresholds from {calibration.queries} questions ({calibration.method}): answer {t.answer:.3f}, "
+        f"suggest {t.suggest:.3f}, margin {t.margin:.2f}; expected {calibration.expected_correct:.1%} of answerable "
+        f"questions answered right, {calibration.expected_wrong:.1%} of all answered wrong"
+    )
+    publish = version == store.live_version() and not args.no_publish
+    new_version = derive_version(settings, version, {"thresholds": calibration.as_meta()}, publish=publish)
+    print(f"stored in index {new_version}" + (", now live" if publish else " (not published)"))
+    return 0
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    settings = load_kb_settings()
+    store = IndexStore(settings.index_dir)
+    live_version = store.live_version()
+    candidate = args.candidate or next((v for v in reversed(store.versions()) if v != live_version), None)
+    if live_version is None or candidate is None:
+        print("need a live version and a candidate: `python -m kb_index build --no-publish` makes one", file=sys.stderr)
+        return 1
+    db = Path(args.tracker_db) if args.tracker_db else tracker_db_path()
+    questions = kb_questions(db)
+    differences = replay(questions, open_index(settings, live_version), open_index(settings, candidate), settings.thresholds)
+    if args.json:
+        print(json.dumps([asdict(d) | {"dropped": d.dropped} for d in differences], ensure_ascii=False, indent=1))
+        return 0
+    print(f"{len(questions)} distinct shopper questions from {db}; live {live_version} vs candidate {candidate}")
+    dropped = [d for d in differences if d.dropped]
+    print(f"{len(differences)} would get a different reply, {len(dropped)} of them no longer answered outright")
+    for d in differences:
+        mark = "!" if d.dropped else " "
+        print(f"{mark} x{d.times_asked:<3} {d.text[:70]!r:74} {str(d.live):34} -> {d.candidate}")
+    return 0
+
+
+def _cmd_lint(args: argparse.Namespace) -> int:
+    settings = load_kb_settings()
+    try:
+        articles = load_sources(settings.source_paths)
+    except KBValidationError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}")
+        return 1
+    report = lint(articles, get_encoder(settings.encoder), args.threshold)
+    for problem in report.errors:
+        print(f"error: {problem.source}: {problem.message}")
+    for problem in report.warnings:
+        print(f"warning: {(problem.source + ': ') if problem.source else ''}{problem.message}")
+    print(f"{len(articles)} article files: {len(report.errors)} error(s), {len(report.warnings)} warning(s)")
+    return 1 if report.errors else 0
+
+
+def _cmd_versions(args: argparse.Namespace) -> int:
+    store = IndexStore(load_kb_settings().index_dir)
+    live = store.live_version()
+    for version in store.versions():
+        meta = read_meta(store.versions_dir / version)
+        details = f"{len(meta.get('articles', {})):5} articles  {meta.get('search', {}).get('type', 'flat'):5}"
+        if "thresholds" in meta:
+            details += "  calibrated"
+        print(f"{'*' if version == live else ' '} {version}  {details}")
+    return 0
+
+
+def _cmd_publish(args: argparse.Namespace) -> int:
+    store = IndexStore(load_kb_settings().index_dir)
+    try:
+        with store.writer_lock():
+            store.publish(args.version)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"index {args.version} is live; running action servers switch to it within seconds")
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from kb_index.server import TOKEN_ENV, serve
+
+    try:
+        serve(load_kb_settings(), args.host, args.port)
+    except ValueError as exc:
+        print(f"{exc} ({TOKEN_ENV})", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m kb_index",
-        description="Build and query the knowledge-base index the bot answers from. "
+        description="Build, check and publish the knowledge-base index the bot answers from. "
         "Settings come from assistant.yml (kb: section).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    p = commands.add_parser("build", help="validate data/kb and build (and publish) a new index version if anything changed")
+    p = commands.add_parser(
+        "build", help="validate every source (kb.sources) and build (and publish) a new index version if anything changed"
+    )
     p.add_argument("--full", action="store_true", help="re-embed every article instead of reusing unchanged ones")
     p.add_argument("--no-publish", action="store_true", help="build the version but leave the live one serving")
     p.set_defaults(handler=_cmd_build)
@@ -88,11 +226,59 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_cmd_search)
 
     p = commands.add_parser(
+        "lint", help="check the KB: errors (exit 1: invalid files, broken kb: links), warnings (near-duplicates, few questions)"
+    )
+    p.add_argument("--threshold", type=float, default=0.9, help="similarity at which two questions count as duplicates")
+    p.set_defaults(handler=_cmd_lint)
+
+    p = commands.add_parser("versions", help="list built index versions; * marks the live one")
+    p.set_defaults(handler=_cmd_versions)
+
+    for name, text in (("publish", "make a built version live"), ("rollback", "make an earlier version live again")):
+        p = commands.add_parser(name, help=text)
+        p.add_argument("version", help="a version name from `versions`")
+        p.set_defaults(handler=_cmd_publish)
+
+    p = commands.add_parser(
         "eval", help="measure answer quality on labelled questions (CSV/JSONL: text, article_id; empty id = must hand off)"
     )
-    p.add_argument("--queries", required=True, help="file of labelled questions")
+    p.add_argument("--queries", required=True, nargs="+", help="file(s) of labelled questions")
+    p.add_argument("--version", help="evaluate this version instead of the live one")
     p.add_argument("--json", action="store_true", help="print the JSON report instead of the table")
     p.set_defaults(handler=_cmd_eval)
+
+    p = commands.add_parser(
+        "calibrate",
+        help="choose the answer/suggest/margin thresholds and store them with the index version "
+        "(from labelled questions, or from the KB's own questions when --queries is left out)",
+    )
+    p.add_argument("--queries", nargs="+", help="labelled questions (as for eval); without: self-calibration on the KB")
+    p.add_argument("--max-wrong", type=float, default=0.05, help="highest share of questions answered wrongly (default 0.05)")
+    p.add_argument(
+        "--out-of-scope-share", type=float, default=0.3,
+        help="self-calibration: share of live questions the KB cannot answer (default 0.3)",
+    )
+    p.add_argument(
+        "--traffic", nargs="?", const="", metavar="TRACKER_DB",
+        help="self-calibration: estimate that share from the questions logged in Rasa's tracker store instead "
+        "(default store: $TRACKER_DB, else var/tracker.db)",
+    )
+    p.add_argument("--version", help="calibrate this version (default: the live one)")
+    p.add_argument("--no-publish", action="store_true", help="store the thresholds in a new version but do not publish it")
+    p.set_defaults(handler=_cmd_calibrate)
+
+    p = commands.add_parser(
+        "replay", help="run the questions shoppers asked (tracker store) against a candidate version and the live one"
+    )
+    p.add_argument("--candidate", help="version to compare (default: the newest unpublished one)")
+    p.add_argument("--tracker-db", help="Rasa's SQLite tracker store (default: $TRACKER_DB, else var/tracker.db)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(handler=_cmd_replay)
+
+    p = commands.add_parser("serve", help="HTTP endpoint for a CMS or CI: POST /publish with the token in $KB_PUBLISH_TOKEN")
+    p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=5090, help="port (default 5090)")
+    p.set_defaults(handler=_cmd_serve)
     return parser
 
 

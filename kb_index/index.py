@@ -1,8 +1,9 @@
 """The index of one KB version: building it and searching it.
 
-Each article contributes one entry per question plus one passage (title and
-answer), so a shopper's wording can match either how people ask or what the
-article says. An article's score is hybrid:
+Each article contributes one entry per question plus its passages (title and
+answer; a long answer is split, see passages.py), so a shopper's wording can
+match either how people ask or what the article says. An article's score is
+hybrid, computed per language version and the best language kept:
 
     mean of its ``top_entries`` best entry similarities  (dense, the main signal)
   + ``lexical_weight`` x TF-IDF cosine with the article   (rare decisive words)
@@ -15,6 +16,7 @@ longer wins alone. Both choices were measured (README, "How answers are chosen")
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -22,9 +24,11 @@ from typing import Any
 import faiss
 import numpy as np
 
+from kb_index.ann import build_search_index, configure_loaded
 from kb_index.articles import Article, kb_fingerprint
 from kb_index.encoders import Encoder
 from kb_index.lexical import LexicalScorer
+from kb_index.passages import split_passages
 from kb_index.settings import Thresholds
 
 INDEX_FILE = "index.faiss"
@@ -32,10 +36,15 @@ LEXICAL_FILE = "lexical.json"
 VECTORS_FILE = "vectors.npy"
 ENTRIES_FILE = "entries.jsonl"
 META_FILE = "meta.json"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: lexical documents per article and language
 # Entries fetched per query: enough for every candidate article to bring its
 # best few entries, so the top-entries mean is exact for the articles that matter.
 MIN_FETCH = 256
+# An approximate index fetches fewer: its far neighbours are unreliable anyway, and
+# each one costs graph hops; the best few articles' entries are all near the top.
+APPROXIMATE_FETCH = 64
+BATCH_FOR_THREADS = 32
+ALL_THREADS = faiss.omp_get_max_threads()
 
 
 @dataclass(frozen=True)
@@ -57,31 +66,46 @@ class Hit:
 
 
 def entries_for(article: Article) -> list[Entry]:
+    """The texts an article is found by: its questions, and its answer as one or more passages."""
     digest = article.content_hash()
     entries = [Entry(article.id, article.lang, "question", q, digest) for q in article.questions]
-    entries.append(Entry(article.id, article.lang, "passage", f"{article.title}\n{article.answer}", digest))
+    passages = split_passages(article.answer)
+    if article.summary and len(passages) > 1:
+        passages.insert(0, article.summary)
+    entries += [Entry(article.id, article.lang, "passage", f"{article.title}\n{p}", digest) for p in passages]
     return entries
 
 
-def build_index(
-    articles: list[Article],
-    encoder: Encoder,
-    encoder_settings: dict[str, Any],
-    scoring: dict[str, Any],
-    out_dir: Path,
-    reuse_from: KBIndex | None = None,
-    progress: Any = None,
-) -> dict[str, int]:
-    """Embed ``articles`` into ``out_dir``; vectors of unchanged articles are copied from ``reuse_from``.
+def fetch_size(entry_count: int, k: int, top_entries: int, floor: int = MIN_FETCH) -> int:
+    """Entries fetched per query: enough for every candidate article to bring its best few entries."""
+    return min(entry_count, max(floor, k * top_entries * 8))
 
-    Returns counts of embedded and reused entries.
+
+def lexical_key(article_id: str, lang: str) -> str:
+    """One lexical document per article *and language* ("@" never occurs in an id).
+
+    Pooling translations into one document diluted the words a shopper typed
+    in one language with the other languages' words: with Polish and Russian
+    added, English questions lost their lexical match (measured on tests/data).
     """
-    entries = [entry for article in articles for entry in entries_for(article)]
+    return f"{article_id}@{lang}"
+
+
+def lexical_documents(articles: list[Article]) -> dict[str, str]:
+    documents: dict[str, list[str]] = {}
+    for a in articles:
+        documents.setdefault(lexical_key(a.id, a.lang), []).extend([*a.questions, a.title, a.summary, a.answer])
+    return {key: " ".join(texts) for key, texts in documents.items()}
+
+
+def embed_entries(
+    entries: list[Entry], encoder: Encoder, reuse_from: KBIndex | None = None, progress: Any = None
+) -> tuple[np.ndarray, int]:
+    """Vectors of ``entries``, copying those of unchanged articles from ``reuse_from``; returns (vectors, embedded count)."""
     reusable: dict[tuple[str, str, str], np.ndarray] = {}
     if reuse_from is not None and reuse_from.encoder_name == encoder.name:
         for entry, vector in zip(reuse_from.entries, reuse_from.vectors, strict=True):
             reusable[(entry.article_hash, entry.kind, entry.text)] = vector
-
     vectors = np.zeros((len(entries), encoder.dimension), dtype=np.float32)
     to_embed = []
     for i, entry in enumerate(entries):
@@ -93,22 +117,36 @@ def build_index(
     batch = 64
     for start in range(0, len(to_embed), batch):
         chunk = to_embed[start : start + batch]
-        kinds = {entries[i].kind for i in chunk}
-        for kind in kinds:
+        for kind in {entries[i].kind for i in chunk}:
             rows = [i for i in chunk if entries[i].kind == kind]
             vectors[rows] = encoder.encode([entries[i].text for i in rows], kind="query" if kind == "question" else "passage")
         if progress is not None:
             progress.update(len(chunk))
+    return vectors, len(to_embed)
 
+
+def build_index(
+    articles: list[Article],
+    encoder: Encoder,
+    encoder_settings: dict[str, Any],
+    scoring: dict[str, Any],
+    out_dir: Path,
+    reuse_from: KBIndex | None = None,
+    progress: Any = None,
+    exact_search_max: int = 20_000,
+) -> dict[str, int]:
+    """Embed ``articles`` into ``out_dir``; vectors of unchanged articles are copied from ``reuse_from``.
+
+    Returns counts of embedded and reused entries.
+    """
+    entries = [entry for article in articles for entry in entries_for(article)]
+    vectors, embedded = embed_entries(entries, encoder, reuse_from, progress)
     out_dir.mkdir(parents=True, exist_ok=True)
-    index = faiss.IndexFlatIP(encoder.dimension)
-    index.add(vectors)
+    approximate_fetch = fetch_size(len(entries), 3, int(scoring["top_entries"]), floor=APPROXIMATE_FETCH)
+    index, search_info = build_search_index(vectors, exact_search_max, approximate_fetch)
     faiss.write_index(index, str(out_dir / INDEX_FILE))
     np.save(out_dir / VECTORS_FILE, vectors)
-    documents: dict[str, list[str]] = {}
-    for a in articles:
-        documents.setdefault(a.id, []).extend([*a.questions, a.title, a.answer])
-    lexical = LexicalScorer.fit({article_id: " ".join(texts) for article_id, texts in documents.items()})
+    lexical = LexicalScorer.fit(lexical_documents(articles))
     (out_dir / LEXICAL_FILE).write_text(json.dumps(lexical.to_dict(), ensure_ascii=False), encoding="utf-8")
     with open(out_dir / ENTRIES_FILE, "w", encoding="utf-8") as handle:
         for entry in entries:
@@ -118,14 +156,95 @@ def build_index(
         "encoder": encoder.name,
         "encoder_settings": encoder_settings,
         "scoring": scoring,
+        "search": search_info,
         "kb_fingerprint": kb_fingerprint(articles),
         "articles": {},
     }
     # The answers travel with the index, so a published version is self-contained.
     for a in articles:
-        meta["articles"].setdefault(a.id, {"lang": {}})["lang"][a.lang] = {"title": a.title, "answer": a.answer, "url": a.url}
-    (out_dir / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-    return {"embedded": len(to_embed), "reused": len(entries) - len(to_embed)}
+        meta["articles"].setdefault(a.id, {"lang": {}})["lang"][a.lang] = {"title": a.title, "answer": a.reply, "url": a.url}
+    write_meta(out_dir, meta)
+    return {"embedded": embedded, "reused": len(entries) - embedded}
+
+
+def read_meta(directory: Path) -> dict[str, Any]:
+    return json.loads((directory / META_FILE).read_text(encoding="utf-8"))
+
+
+def write_meta(directory: Path, meta: dict[str, Any]) -> None:
+    temporary = directory / f".{META_FILE}.tmp"
+    temporary.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(temporary, directory / META_FILE)
+
+
+class Searcher:
+    """Scores articles for query vectors: the hybrid score over one set of entries.
+
+    Separate from KBIndex so calibration can score folds of the KB in memory,
+    with exactly the scoring the bot uses, without writing index versions.
+    """
+
+    def __init__(
+        self,
+        entries: list[Entry],
+        index: faiss.Index,
+        lexical: LexicalScorer,
+        scoring: dict[str, Any],
+        fetch_floor: int = MIN_FETCH,
+    ):
+        self.entries = entries
+        self._fetch_floor = fetch_floor
+        self._faiss = index
+        self._lexical = lexical
+        self._top_entries = int(scoring["top_entries"])
+        self._lexical_weight = float(scoring["lexical_weight"])
+        self._lexical_column = {key: column for column, key in enumerate(lexical.article_ids)}
+
+    @classmethod
+    def in_memory(cls, entries: list[Entry], vectors: np.ndarray, documents: dict[str, str], scoring: dict[str, Any]) -> Searcher:
+        flat = faiss.IndexFlatIP(vectors.shape[1])
+        flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        return cls(entries, flat, LexicalScorer.fit(documents), scoring)
+
+    def search_vectors(self, queries: np.ndarray, texts: list[str], k: int) -> list[list[Hit]]:
+        """The ``k`` best articles for each query (its vector and its text), best first."""
+        if not self.entries:
+            return [[] for _ in texts]
+        fetch = fetch_size(len(self.entries), k, self._top_entries, self._fetch_floor)
+        # A shopper's single question is fastest on one thread: waking OpenMP's
+        # thread team cost ~10 ms per search on 2 cores, the search itself < 1 ms.
+        faiss.omp_set_num_threads(1 if len(queries) < BATCH_FOR_THREADS else ALL_THREADS)
+        scores, ids = self._faiss.search(np.ascontiguousarray(queries, dtype=np.float32), fetch)
+        lexical = self._lexical.scores(texts) if self._lexical_weight else None
+        results = []
+        for row, (row_scores, row_ids) in enumerate(zip(scores, ids, strict=True)):
+            # Scored per article *and language*, then the article keeps its best language:
+            # a shopper writes in one language, and pooling translations mixed in entries
+            # the question cannot match (measured on tests/data once pl/ru existed).
+            per_version: dict[str, list[float]] = {}
+            matched: dict[str, str] = {}
+            for score, idx in zip(row_scores, row_ids, strict=True):
+                if idx < 0:
+                    continue
+                entry = self.entries[idx]
+                key = lexical_key(entry.article_id, entry.lang)
+                per_version.setdefault(key, []).append(float(score))
+                matched.setdefault(key, entry.text)
+            # A version with fewer fetched entries than top_entries gets the
+            # lowest fetched score for the missing ones: its true scores are no higher.
+            floor = float(row_scores[row_ids >= 0].min()) if (row_ids >= 0).any() else 0.0
+            best_hits: dict[str, Hit] = {}
+            for key, values in per_version.items():
+                best = (values + [floor] * self._top_entries)[: self._top_entries]
+                score = sum(best) / len(best)
+                if lexical is not None and key in self._lexical_column:
+                    score += self._lexical_weight * float(lexical[row, self._lexical_column[key]])
+                article_id = key.split("@")[0]
+                if article_id not in best_hits or score > best_hits[article_id].score:
+                    best_hits[article_id] = Hit(article_id, score, matched[key])
+            hits = list(best_hits.values())
+            results.append(sorted(hits, key=lambda h: h.score, reverse=True)[:k])
+        return results
 
 
 class KBIndex:
@@ -141,10 +260,12 @@ class KBIndex:
         with open(directory / ENTRIES_FILE, encoding="utf-8") as handle:
             self.entries = [Entry(**json.loads(line)) for line in handle]
         self.vectors = np.load(directory / VECTORS_FILE)
-        self._faiss = faiss.read_index(str(directory / INDEX_FILE))
-        self._lexical = LexicalScorer.from_dict(json.loads((directory / LEXICAL_FILE).read_text(encoding="utf-8")))
-        self._top_entries = int(self.meta["scoring"]["top_entries"])
-        self._lexical_weight = float(self.meta["scoring"]["lexical_weight"])
+        index = faiss.read_index(str(directory / INDEX_FILE))
+        configure_loaded(index, self.meta.get("search", {}))
+        lexical = LexicalScorer.from_dict(json.loads((directory / LEXICAL_FILE).read_text(encoding="utf-8")))
+        search = self.meta.get("search", {})
+        floor = APPROXIMATE_FETCH if search.get("type", "flat") != "flat" else MIN_FETCH
+        self.searcher = Searcher(self.entries, index, lexical, self.meta["scoring"], floor)
 
     @property
     def version(self) -> str:
@@ -168,29 +289,6 @@ class KBIndex:
 
     def search_many(self, texts: list[str], k: int) -> list[list[Hit]]:
         """Search several queries at once (evaluation encodes in batches)."""
-        queries = self.encoder.encode(texts, kind="query")
-        fetch = min(len(self.entries), max(MIN_FETCH, k * self._top_entries * 8))
-        scores, ids = self._faiss.search(np.ascontiguousarray(queries, dtype=np.float32), fetch)
-        lexical = self._lexical.scores(texts) if self._lexical_weight else None
-        results = []
-        for row, (row_scores, row_ids) in enumerate(zip(scores, ids, strict=True)):
-            per_article: dict[str, list[float]] = {}
-            matched: dict[str, str] = {}
-            for score, idx in zip(row_scores, row_ids, strict=True):
-                if idx < 0:
-                    continue
-                entry = self.entries[idx]
-                per_article.setdefault(entry.article_id, []).append(float(score))
-                matched.setdefault(entry.article_id, entry.text)
-            # An article with fewer fetched entries than top_entries gets the
-            # lowest fetched score for the missing ones: its true scores are no higher.
-            floor = float(row_scores[row_ids >= 0].min()) if (row_ids >= 0).any() else 0.0
-            hits = []
-            for article_id, values in per_article.items():
-                best = (values + [floor] * self._top_entries)[: self._top_entries]
-                score = sum(best) / len(best)
-                if lexical is not None:
-                    score += self._lexical_weight * float(lexical[row, self._lexical.column(article_id)])
-                hits.append(Hit(article_id, score, matched[article_id]))
-            results.append(sorted(hits, key=lambda h: h.score, reverse=True)[:k])
-        return results
+        if not texts:
+            return []
+        return self.searcher.search_vectors(self.encoder.encode(texts, kind="query"), texts, k)

@@ -23,14 +23,14 @@ def _vectorizer(vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
 
 
 class LexicalScorer:
-    """TF-IDF over one document per article (its questions, title and answer)."""
+    """TF-IDF over one document per article and language (its questions, title and answer)."""
 
     def __init__(self, article_ids: list[str], documents: list[str], vectorizer: TfidfVectorizer):
         self.article_ids = article_ids
         self._documents = documents
         self._vectorizer = vectorizer
-        self._matrix = vectorizer.transform(documents)
-        self._position = {article_id: i for i, article_id in enumerate(article_ids)}
+        # Transposed once here: converting it on every query cost more than the product itself.
+        self._matrix_t = vectorizer.transform(documents).T.tocsr()
 
     @classmethod
     def fit(cls, documents: dict[str, str]) -> LexicalScorer:
@@ -55,7 +55,4 @@ class LexicalScorer:
 
     def scores(self, texts: list[str]) -> np.ndarray:
         """Cosine similarities, shape (len(texts), number of articles)."""
-        return (self._vectorizer.transform(texts) @ self._matrix.T).toarray()
-
-    def column(self, article_id: str) -> int:
-        return self._position[article_id]
+        return (self._vectorizer.transform(texts) @ self._matrix_t).toarray()

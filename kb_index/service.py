@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from kb_index.articles import kb_fingerprint, load_kb
+from kb_index.articles import kb_fingerprint
 from kb_index.encoders import Encoder, make_encoder
-from kb_index.index import META_FILE, KBIndex, build_index, entries_for
+from kb_index.index import META_FILE, KBIndex, build_index, entries_for, read_meta, write_meta
 from kb_index.settings import KBSettings
+from kb_index.sources import load_sources
 from kb_index.store import IndexStore
 
 log = logging.getLogger(__name__)
@@ -55,7 +57,7 @@ def build(settings: KBSettings, *, full: bool = False, publish: bool = True, pro
     A KB that fails validation raises KBValidationError before anything is
     written, so the live version keeps serving.
     """
-    articles = load_kb(settings.articles_dir)
+    articles = load_sources(settings.source_paths)
     fingerprint = kb_fingerprint(articles)
     store = IndexStore(settings.index_dir)
     with store.writer_lock():
@@ -77,13 +79,42 @@ def build(settings: KBSettings, *, full: bool = False, publish: bool = True, pro
         total = sum(len(entries_for(a)) for a in articles)
         progress = progress_factory(total) if progress_factory else None
         with store.staging_dir(fingerprint) as (scratch, version):
-            counts = build_index(articles, encoder, settings.encoder, settings.scoring, scratch, None if full else live, progress)
+            counts = build_index(
+                articles, encoder, settings.encoder, settings.scoring, scratch, None if full else live, progress,
+                settings.exact_search_max,
+            )
+            if live is not None and "thresholds" in live.meta and live.meta["scoring"] == settings.scoring:
+                # Calibrated thresholds stay with the KB until the next calibration: an edit
+                # to one article should not silently send the bot back to the configured ones.
+                write_meta(scratch, read_meta(scratch) | {"thresholds": live.meta["thresholds"] | {"from_version": live.version}})
         if progress is not None:
             progress.close()
         if publish:
             store.publish(version)
             store.prune(settings.keep_versions)
     return BuildResult(version, publish, False, len(articles), counts["embedded"], counts["reused"])
+
+
+def derive_version(settings: KBSettings, version: str, changes: dict[str, Any], *, publish: bool) -> str:
+    """A new version equal to ``version`` but with ``changes`` merged into its meta.json.
+
+    Versions are never modified in place: a running action server decides
+    whether to reload by the version's name, and rollback needs the old one intact.
+    """
+    store = IndexStore(settings.index_dir)
+    with store.writer_lock():
+        source = store.versions_dir / version
+        meta = read_meta(source)
+        with store.staging_dir(meta["kb_fingerprint"]) as (scratch, new_version):
+            scratch.mkdir()
+            for path in source.iterdir():
+                if path.name != META_FILE:
+                    os.link(path, scratch / path.name)  # the files are immutable: sharing them costs no space
+            write_meta(scratch, meta | changes)
+        if publish:
+            store.publish(new_version)
+            store.prune(settings.keep_versions)
+    return new_version
 
 
 class LiveIndex:

@@ -10,6 +10,8 @@ from typing import Any
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The demo shop's held-out questions; a real shop lists its own in kb.publish_eval_queries.
+DEFAULT_PUBLISH_EVAL_QUERIES = ("tests/data/kb_in_scope.yml", "tests/data/kb_out_of_scope.yml")
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,16 @@ class KBSettings:
     scoring: dict[str, Any]
     thresholds: Thresholds
     max_suggestions: int
+    # Folders of Markdown articles and .csv/.jsonl exports; empty = just ``articles_dir``.
+    sources: tuple[Path, ...] = ()
+    # Up to this many indexed texts the search is exact; above, an approximate (HNSW) index.
+    exact_search_max: int = 20_000
+    # Labelled questions a publish over HTTP is evaluated on (missing files are skipped).
+    publish_eval_queries: tuple[Path, ...] = ()
+
+    @property
+    def source_paths(self) -> tuple[Path, ...]:
+        return self.sources or (self.articles_dir,)
 
 
 def load_raw_settings(path: Path | None = None) -> tuple[dict[str, Any], Path]:
@@ -55,6 +67,15 @@ def load_kb_settings(path: Path | None = None) -> KBSettings:
     def resolve(env_name: str, value: str) -> Path:
         return (base / os.environ.get(env_name, value)).resolve()
 
+    # KB_SOURCES (paths separated by the OS path separator) replaces the list;
+    # KB_ARTICLES_DIR alone means "just this folder", as it did before sources existed.
+    if os.environ.get("KB_SOURCES"):
+        sources = tuple((base / p).resolve() for p in os.environ["KB_SOURCES"].split(os.pathsep) if p)
+    elif os.environ.get("KB_ARTICLES_DIR"):
+        sources = ()
+    else:
+        sources = tuple((base / p).resolve() for p in kb.get("sources") or ())
+    eval_queries = kb.get("publish_eval_queries", DEFAULT_PUBLISH_EVAL_QUERIES)
     return KBSettings(
         articles_dir=resolve("KB_ARTICLES_DIR", kb["articles_dir"]),
         index_dir=resolve("KB_INDEX_DIR", kb["index_dir"]),
@@ -64,4 +85,7 @@ def load_kb_settings(path: Path | None = None) -> KBSettings:
         scoring={"top_entries": int(kb["scoring"]["top_entries"]), "lexical_weight": float(kb["scoring"]["lexical_weight"])},
         thresholds=Thresholds.from_dict(kb["thresholds"]),
         max_suggestions=int(kb.get("max_suggestions", 3)),
+        sources=sources,
+        exact_search_max=int(kb.get("exact_search_max", 20_000)),
+        publish_eval_queries=tuple((base / p).resolve() for p in eval_queries or ()),
     )

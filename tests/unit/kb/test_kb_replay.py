@@ -1,0 +1,69 @@
+"""`replay`: logged shopper questions against a candidate version and the live one."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from kb_index.replay import kb_questions
+from tests.unit.kb.conftest import cli
+
+# The table Rasa's SQLTrackerStore creates (rasa/core/tracker_store.py, SQLEvent).
+EVENTS_TABLE = """CREATE TABLE events (
+    id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, type_name VARCHAR(255) NOT NULL,
+    timestamp FLOAT, intent_name VARCHAR(255), action_name VARCHAR(255), data TEXT)"""
+
+
+def tracker_with(path, conversations: dict[str, list[tuple[str, str]]]) -> None:
+    """Events as Rasa stores them: ('user', text) or ('action', name) per conversation."""
+    connection = sqlite3.connect(path)
+    connection.execute(EVENTS_TABLE)
+    for sender, events in conversations.items():
+        for n, (kind, value) in enumerate(events):
+            data = {"event": kind, "timestamp": float(n)} | ({"text": value} if kind == "user" else {"name": value})
+            connection.execute(
+                "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, data) VALUES (?, ?, ?, ?, ?, ?)",
+                (sender, kind, float(n), None, value if kind == "action" else None, json.dumps(data)),
+            )
+    connection.commit()
+    connection.close()
+
+
+LOG = {
+    "a": [("user", "hello"), ("action", "utter_greet"), ("user", "I'd like a present card for my brother"),
+          ("action", "action_answer_from_kb"), ("user", '/choose_article{"article_id": "gift-cards"}'),
+          ("action", "action_answer_from_kb")],
+    "b": [("user", "I'd like a present card for my brother"), ("action", "action_answer_from_kb"),
+          ("user", "how long is shipping"), ("action", "action_answer_from_kb")],
+}
+
+
+def test_only_questions_the_kb_answered_are_replayed(tmp_path):
+    db = tmp_path / "tracker.db"
+    tracker_with(db, LOG)
+    assert kb_questions(db) == {"I'd like a present card for my brother": 2, "how long is shipping": 1}
+
+
+def test_replay_lists_questions_whose_answer_changes_or_drops(settings, tmp_path):
+    db = tmp_path / "tracker.db"
+    tracker_with(db, LOG)
+    assert cli(settings, "build").returncode == 0
+    # The candidate has no gift-card article any more: that question is no longer answered.
+    (settings.articles_dir / "en" / "gift-cards.md").unlink()
+    assert cli(settings, "build", "--no-publish").returncode == 0
+    result = cli(settings, "replay", "--tracker-db", str(db), "--json")
+    assert result.returncode == 0, result.stderr
+    (difference,) = json.loads(result.stdout)
+    assert difference["text"] == "I'd like a present card for my brother" and difference["times_asked"] == 2
+    assert difference["live"] == {"decision": "answer", "article_id": "gift-cards"} and difference["dropped"]
+    table = cli(settings, "replay", "--tracker-db", str(db))
+    assert "2 distinct shopper questions" in table.stdout and "1 of them no longer answered outright" in table.stdout
+
+
+def test_self_calibration_estimates_the_out_of_scope_share_from_logged_questions(settings, tmp_path):
+    db = tmp_path / "tracker.db"
+    tracker_with(db, LOG)
+    assert cli(settings, "build").returncode == 0
+    result = cli(settings, "calibrate", "--traffic", str(db))
+    assert result.returncode == 0, result.stderr
+    assert "estimated from 2 live questions" in result.stdout and "now live" in result.stdout
