@@ -63,7 +63,8 @@ run: setup
 	  echo "  make shell        (in another terminal: a terminal chat)"; \
 	  echo "  Rasa HTTP API:    http://localhost:$$RASA_PORT  (token: see $(RUN_ENV))"; \
 	  echo "  Demo shop + chat: http://localhost:$$SHOP_PORT"; \
-	  echo "  Agent desk:       http://localhost:$$DESK_PORT"; \
+	  echo "  Agent desk:       http://localhost:$$DESK_PORT/login"; \
+	  echo "  KB publish API:   http://localhost:$$KB_PORT  (token: KB_PUBLISH_TOKEN in $(RUN_ENV))"; \
 	  echo "  First agent:      .venv/bin/python -m desk create-agent --username anna --name \"Anna\""; \
 	  echo "Ctrl-C stops everything."; echo; \
 	  exec $(VENV_APP)/bin/honcho -e $(RUN_ENV) -f Procfile start

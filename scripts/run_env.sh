@@ -13,6 +13,7 @@ add RASA_PORT 5005
 add ACTION_PORT 5055
 add DESK_PORT 5080
 add SHOP_PORT 8080
+add KB_PORT 5090
 add RASA_URL http://127.0.0.1:5005
 add RASA_TOKEN "$(secret)"
 add ACTION_ENDPOINT_URL http://127.0.0.1:5055/webhook
@@ -20,4 +21,5 @@ add TRACKER_DB var/tracker.db
 add EVENT_BROKER_DB var/events.db
 add DESK_URL http://127.0.0.1:5080
 add DESK_BOT_TOKEN "$(secret)"
+add KB_PUBLISH_TOKEN "$(secret)"
 add DESK_SESSION_KEY "$(python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())')"
