@@ -13,30 +13,9 @@ import pytest
 from kb_index import LiveIndex, build, load_kb_settings, open_index
 from kb_index.articles import KBValidationError
 from kb_index.store import IndexStore
+from tests.support.small_kb import ARTICLES, write_article
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-
-ARTICLES = {
-    "returns": ("How do I return an item?", "https://shop.example/returns", "Send it back within 30 days with the free label.",
-                ["how can I send something back", "return an item", "I want to return my order",
-                 "where is the return form", "can I return a used item", "returning a gift"]),
-    "delivery": ("How long does delivery take?", "https://shop.example/delivery", "Delivery takes 1-2 working days.",
-                 ["how long does shipping take", "when will my parcel arrive", "delivery time",
-                  "how many days until my order comes", "is next day delivery possible", "shipping speed"]),
-    "payment": ("How can I pay?", "https://shop.example/payment", "We accept cards, PayPal and BLIK.",
-                ["which payment methods do you accept", "can I pay with paypal", "do you take BLIK",
-                 "pay by card", "is cash on delivery possible", "payment options"]),
-}
-
-
-def write_article(kb: Path, article_id: str, answer: str | None = None) -> None:
-    title, url, default_answer, questions = ARTICLES[article_id]
-    body = "\n".join(f"  - {q}" for q in questions)
-    (kb / "en").mkdir(parents=True, exist_ok=True)
-    (kb / "en" / f"{article_id}.md").write_text(
-        f"---\nid: {article_id}\nlang: en\ntitle: {title}\nurl: {url}\nquestions:\n{body}\n---\n{answer or default_answer}\n"
-    )
-
 
 @pytest.fixture
 def settings(tmp_path):
