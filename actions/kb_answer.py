@@ -20,12 +20,12 @@ SETTINGS = load_kb_settings()
 LIVE_INDEX = LiveIndex(SETTINGS)
 
 
-async def look_up(text: str) -> tuple[Decision, list[Hit]]:
-    """Search the live index and apply the answer policy."""
+async def look_up(text: str, lang: str) -> tuple[Decision, list[Hit]]:
+    """Search the live index and apply the answer policy with the thresholds of the shopper's language."""
     index = LIVE_INDEX.get()
     # Encoding is CPU-bound; keep the event loop free for other conversations.
     hits = await asyncio.get_running_loop().run_in_executor(None, index.search, text, SETTINGS.max_suggestions)
-    return decide(hits, index.thresholds(SETTINGS.thresholds), SETTINGS.max_suggestions), hits
+    return decide(hits, index.thresholds(SETTINGS.thresholds, lang), SETTINGS.max_suggestions), hits
 
 
 def is_unsure_order_question(tracker: Tracker, text: str) -> bool:
@@ -67,7 +67,7 @@ class ActionAnswerFromKB(Action):
             if picked is not None:
                 dispatcher.utter_message(**picked.as_kwargs())
                 return [SlotSet("kb_outcome", "answer"), SlotSet("article_id", None)]
-            decision, hits = await look_up(text)
+            decision, hits = await look_up(text, lang)
         except Exception:
             log.exception("KB index unavailable (conversation %s)", tracker.sender_id)
             dispatcher.utter_message(response="utter_kb_unavailable")

@@ -8,6 +8,7 @@ the evidence is strong; a language chosen in the widget always wins.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -23,6 +24,9 @@ DEFAULT = "en"
 SWITCH_CONFIDENCE = 0.9
 SWITCH_MIN_LETTERS = 6
 POLISH_ONLY_LETTERS = frozenset("ąćęłńśźżĄĆĘŁŃŚŹŻ")
+# E-mail addresses and links are Latin in every language: "где мой заказ? почта anna.kowalska@example.com"
+# has more Latin letters than Cyrillic ones, and is Russian.
+NOT_LANGUAGE = re.compile(r"\S+@\S+|https?://\S+|www\.\S+")
 
 
 @lru_cache(maxsize=1)
@@ -32,8 +36,11 @@ def detector() -> LanguageDetector:
 
 def detect_language(text: str, current: str | None) -> str:
     """The language to continue in after the shopper wrote ``text``."""
+    if text.startswith("/"):  # button payloads
+        return current or DEFAULT
+    text = NOT_LANGUAGE.sub(" ", text)
     letters = [c for c in text if c.isalpha()]
-    if not letters or text.startswith("/"):  # numbers, emoji, button payloads
+    if not letters:  # numbers, emoji, an e-mail address alone
         return current or DEFAULT
     # The script is unambiguous among our languages: Cyrillic, or letters only Polish has.
     if sum("\u0400" <= c <= "\u04ff" for c in letters) > len(letters) / 2:

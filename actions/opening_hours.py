@@ -28,12 +28,13 @@ class ActionAnswerOpeningOnDate(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         text = tracker.latest_message.get("text") or ""
+        lang = tracker.get_slot("language") or "en"
         asked = day_asked(text, datetime.now(HOURS.timezone))
         if asked is None:  # "when are you open?" with no day: the KB article on hours answers it
-            decision, hits = await look_up(text)
-            return send_decision(dispatcher, decision, hits, tracker.get_slot("language") or "en")
+            decision, hits = await look_up(text, lang)
+            return send_decision(dispatcher, decision, hits, lang)
         hours = HOURS.day(asked.date())
-        day = format_day(asked.date(), tracker.get_slot("language") or "en")
+        day = format_day(asked.date(), lang)
         if hours.holiday:
             dispatcher.utter_message(response="utter_closed_holiday", day=day, holiday=hours.holiday)
         elif not hours.is_open:

@@ -51,11 +51,12 @@ class ActionReplyToYesNo(Action):
             return []
         # Nothing was offered, so this is no answer to us; "blik ok?" is a
         # question that merely looks like a yes. Let the KB have a go.
+        lang = tracker.get_slot("language") or "en"
         try:
-            decision, hits = await look_up(tracker.latest_message.get("text") or "")
+            decision, hits = await look_up(tracker.latest_message.get("text") or "", lang)
         except Exception:
             decision = None
         if decision is None or decision.outcome == "unknown":
             dispatcher.utter_message(response="utter_anything_else")
             return []
-        return send_decision(dispatcher, decision, hits, tracker.get_slot("language") or "en")
+        return send_decision(dispatcher, decision, hits, lang)

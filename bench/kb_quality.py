@@ -48,7 +48,6 @@ from kb_index.settings import Thresholds, load_kb_settings
 
 MAX_WRONG = 0.05
 NAIVE = SelfCalibrationPlan(duplicate_similarity=None, out_of_scope_share=None)
-OURS = SelfCalibrationPlan()
 VARIANTS = {
     "best entry": {"top_entries": 1, "lexical_weight": 0.0},
     "top-3 mean": {"top_entries": 3, "lexical_weight": 0.0},
@@ -97,20 +96,21 @@ def evaluate_ours(dataset: Dataset, workdir: Path) -> dict[str, Any]:
     index = KBIndex(workdir / dataset.name, encoder)
     texts = [q.text for q in dataset.queries]
     query_vectors = encoder.encode(texts, kind="query")
+    ours_plan = SelfCalibrationPlan(duplicate_similarity=encoder.near_duplicate)
     build_and_encode = time.monotonic() - started
     results = index.searcher.search_vectors(query_vectors, texts, 3)
     oracle = choose_thresholds(dataset.queries, results, MAX_WRONG, method="oracle")
-    ours = self_calibrate(index.entries, index.vectors, settings.scoring, MAX_WRONG, OURS)
+    ours = self_calibrate(index.entries, index.vectors, settings.scoring, MAX_WRONG, ours_plan)
     naive = self_calibrate(index.entries, index.vectors, settings.scoring, MAX_WRONG, NAIVE)
     # The test questions without their labels play the tracker store's logged traffic.
     traffic_scores = np.array([hits[0].score for hits in results])
-    with_traffic = self_calibrate(index.entries, index.vectors, settings.scoring, MAX_WRONG, OURS, traffic_scores)
+    with_traffic = self_calibrate(index.entries, index.vectors, settings.scoring, MAX_WRONG, ours_plan, traffic_scores)
     true_share = float(np.mean([q.article_id is None for q in dataset.queries]))
     variants = {}
     for name, scoring in VARIANTS.items():
         searcher = Searcher.in_memory(index.entries, index.vectors, lexical_documents(dataset.articles), scoring)
         variant_results = searcher.search_vectors(query_vectors, texts, 3)
-        calibration = self_calibrate(index.entries, index.vectors, scoring, MAX_WRONG, OURS)
+        calibration = self_calibrate(index.entries, index.vectors, scoring, MAX_WRONG, ours_plan)
         variant_oracle = choose_thresholds(dataset.queries, variant_results, MAX_WRONG)
         variants[name] = {
             "scoring": scoring,

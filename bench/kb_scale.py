@@ -43,6 +43,7 @@ class SyntheticEncoder:
 
     name = "synthetic"
     dimension = DIMENSION
+    near_duplicate = 0.9
 
     def __init__(self, seed: int = 0):
         rng = np.random.default_rng(seed)

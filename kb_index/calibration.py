@@ -36,6 +36,14 @@ class Calibration:
     queries: int
     method: str
 
+    @classmethod
+    def from_meta(cls, meta: dict) -> Calibration:
+        about = meta["calibration"]
+        return cls(
+            Thresholds.from_dict(meta), about["expected_answered_correctly"], about["expected_wrong_answer_rate"],
+            about["queries"], about["method"],
+        )
+
     def as_meta(self) -> dict:
         return {
             # Unrounded: a bound rounded up would exclude the very question it was chosen to include.
@@ -49,6 +57,30 @@ class Calibration:
                 "expected_wrong_answer_rate": round(self.expected_wrong, 4),
             },
         }
+
+
+MIN_QUERIES_PER_LANGUAGE = 20
+
+
+def calibrate_by_language(
+    queries: Sequence[LabelledQuery], results: Sequence[list[Hit]], max_wrong: float, *, method: str
+) -> dict:
+    """Thresholds for an index version's meta: over all queries, and for each language with enough of its own.
+
+    A language needs ``MIN_QUERIES_PER_LANGUAGE`` queries, some answerable and
+    some not; one without them uses the thresholds chosen over all queries.
+    """
+    meta = choose_thresholds(queries, results, max_wrong, method=method).as_meta()
+    by_language = {}
+    for lang in sorted({q.lang for q in queries if q.lang}):
+        rows = [n for n, q in enumerate(queries) if q.lang == lang]
+        kinds = {queries[n].article_id is None for n in rows}
+        if len(rows) >= MIN_QUERIES_PER_LANGUAGE and kinds == {True, False}:
+            subset, found = [queries[n] for n in rows], [results[n] for n in rows]
+            by_language[lang] = choose_thresholds(subset, found, max_wrong, method=f"{method} [{lang}]").as_meta()
+    if by_language:
+        meta["by_language"] = by_language
+    return meta
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import numpy as np
 from tqdm import tqdm
 
 from kb_index.articles import KBValidationError
-from kb_index.calibration import Calibration, SelfCalibrationPlan, choose_thresholds, self_calibrate
+from kb_index.calibration import Calibration, SelfCalibrationPlan, calibrate_by_language, self_calibrate
 from kb_index.evaluation import LabelledQuery, evaluate, format_report, load_queries
 from kb_index.index import read_meta
 from kb_index.lint import lint
@@ -67,7 +67,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _cmd_search(args: argparse.Namespace) -> int:
     settings = load_kb_settings()
     index = open_index(settings)
-    thresholds = index.thresholds(settings.thresholds)
+    thresholds = index.thresholds(settings.thresholds, args.lang)
     hits = index.search(args.text, k=args.k)
     decision = decide(hits, thresholds, settings.max_suggestions)
     if args.json:
@@ -86,7 +86,7 @@ def _load_all(paths: list[str]) -> list[LabelledQuery]:
 def _cmd_eval(args: argparse.Namespace) -> int:
     settings = load_kb_settings()
     index = open_index(settings, args.version)
-    report = evaluate(index, _load_all(args.queries), index.thresholds(settings.thresholds), settings.max_suggestions)
+    report = evaluate(index, _load_all(args.queries), settings.thresholds, settings.max_suggestions)
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
     else:
@@ -103,28 +103,35 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         print("no index yet; run `python -m kb_index build` first", file=sys.stderr)
         return 1
     index = open_index(settings, version)
-    calibration: Calibration
     if args.queries:
         queries = _load_all(args.queries)
         results = index.search_many([q.text for q in queries], settings.max_suggestions)
-        calibration = choose_thresholds(queries, results, args.max_wrong, method=f"labelled: {', '.join(args.queries)}")
+        thresholds = calibrate_by_language(queries, results, args.max_wrong, method=f"labelled: {', '.join(args.queries)}")
+        _print_calibration(Calibration.from_meta(thresholds))
+        for lang, chosen in thresholds.get("by_language", {}).items():
+            _print_calibration(Calibration.from_meta(chosen), f"  {lang}: ")
     else:
-        plan = SelfCalibrationPlan(out_of_scope_share=args.out_of_scope_share)
+        plan = SelfCalibrationPlan(duplicate_similarity=index.encoder.near_duplicate, out_of_scope_share=args.out_of_scope_share)
         live_scores = None
         if args.traffic is not None:
-            asked = list(kb_questions(Path(args.traffic) if args.traffic else tracker_db_path()))
+            asked = [q.text for q in kb_questions(Path(args.traffic) if args.traffic else tracker_db_path())]
             live_scores = np.array([hits[0].score if hits else 0.0 for hits in index.search_many(asked, 1)])
         calibration = self_calibrate(index.entries, index.vectors, index.meta["scoring"], args.max_wrong, plan, live_scores)
+        _print_calibration(calibration)
+        thresholds = calibration.as_meta()
+    publish = version == store.live_version() and not args.no_publish
+    new_version = derive_version(settings, version, {"thresholds": thresholds}, publish=publish)
+    print(f"stored in index {new_version}" + (", now live" if publish else " (not published)"))
+    return 0
+
+
+def _print_calibration(calibration: Calibration, prefix: str = "") -> None:
     t = calibration.thresholds
     print(
-        f"thresholds from {calibration.queries} questions ({calibration.method}): answer {t.answer:.3f}, "
+        f"{prefix}thresholds from {calibration.queries} questions ({calibration.method}): answer {t.answer:.3f}, "
         f"suggest {t.suggest:.3f}, margin {t.margin:.2f}; expected {calibration.expected_correct:.1%} of answerable "
         f"questions answered right, {calibration.expected_wrong:.1%} of all answered wrong"
     )
-    publish = version == store.live_version() and not args.no_publish
-    new_version = derive_version(settings, version, {"thresholds": calibration.as_meta()}, publish=publish)
-    print(f"stored in index {new_version}" + (", now live" if publish else " (not published)"))
-    return 0
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:
@@ -158,7 +165,8 @@ def _cmd_lint(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(f"error: {problem}")
         return 1
-    report = lint(articles, get_encoder(settings.encoder), args.threshold)
+    encoder = get_encoder(settings.encoder)
+    report = lint(articles, encoder, args.threshold or encoder.near_duplicate)
     for problem in report.errors:
         print(f"error: {problem.source}: {problem.message}")
     for problem in report.warnings:
@@ -174,7 +182,8 @@ def _cmd_versions(args: argparse.Namespace) -> int:
         meta = read_meta(store.versions_dir / version)
         details = f"{len(meta.get('articles', {})):5} articles  {meta.get('search', {}).get('type', 'flat'):5}"
         if "thresholds" in meta:
-            details += "  calibrated"
+            languages = sorted(meta["thresholds"].get("by_language", {}))
+            details += "  calibrated" + (f" ({', '.join(languages)})" if languages else "")
         print(f"{'*' if version == live else ' '} {version}  {details}")
     return 0
 
@@ -222,13 +231,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("search", help="show the best articles for a question and what the bot would do")
     p.add_argument("text", help="the shopper's question")
     p.add_argument("-k", type=int, default=3, help="how many articles to show (default 3)")
+    p.add_argument("--lang", help="the shopper's language (en, pl, ru...): the thresholds calibrated for it apply")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(handler=_cmd_search)
 
     p = commands.add_parser(
-        "lint", help="check the KB: errors (exit 1: invalid files, broken kb: links), warnings (near-duplicates, few questions)"
+        "lint",
+        help="check the KB: errors (exit 1: invalid files, broken kb: links), "
+        "warnings (missing translations, few questions, near-duplicates)",
     )
-    p.add_argument("--threshold", type=float, default=0.9, help="similarity at which two questions count as duplicates")
+    p.add_argument(
+        "--threshold", type=float, help="similarity at which two questions count as duplicates (default: the encoder's)"
+    )
     p.set_defaults(handler=_cmd_lint)
 
     p = commands.add_parser("versions", help="list built index versions; * marks the live one")

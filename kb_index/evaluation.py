@@ -9,7 +9,8 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -23,10 +24,14 @@ from kb_index.settings import Thresholds
 class LabelledQuery:
     text: str
     article_id: str | None  # None: out of scope, must be handed off
+    lang: str | None = None  # the shopper's language, when the file says; thresholds may differ by language
 
 
 def load_queries(path: Path) -> list[LabelledQuery]:
-    """CSV or JSONL with `text` and `article_id` (empty = out of scope), or the tests' YAML."""
+    """CSV or JSONL with `text`, `article_id` (empty = out of scope) and optional `lang`, or the tests' YAML.
+
+    In YAML, a top-level `lang:` applies to every question that has none of its own.
+    """
     suffix = path.suffix.lower()
     if suffix == ".csv":
         with open(path, encoding="utf-8", newline="") as handle:
@@ -35,11 +40,14 @@ def load_queries(path: Path) -> list[LabelledQuery]:
         with open(path, encoding="utf-8") as handle:
             rows = [json.loads(line) for line in handle if line.strip()]
     elif suffix in {".yml", ".yaml"}:
-        questions = yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
-        rows = [{"text": q["text"], "article_id": q.get("article")} for q in questions]
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        rows = [
+            {"text": q["text"], "article_id": q.get("article"), "lang": q.get("lang", document.get("lang"))}
+            for q in document["questions"]
+        ]
     else:
         raise ValueError(f"{path}: unsupported query file type (use .csv, .jsonl or .yml)")
-    return [LabelledQuery(str(r["text"]), (r.get("article_id") or None)) for r in rows]
+    return [LabelledQuery(str(r["text"]), r.get("article_id") or None, r.get("lang") or None) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -54,24 +62,53 @@ class Report:
     wrong_answer_rate: float  # share of ALL queries answered outright with a wrong article
     suggestion_rate: float  # share of all queries that got suggestions
     confused_pairs: list[tuple[str, str, int]]
+    by_language: dict[str, Report] = field(default_factory=dict)  # the same counts for each language the queries name
 
     def as_dict(self) -> dict:
-        return self.__dict__ | {"confused_pairs": [list(p) for p in self.confused_pairs]}
+        return self.__dict__ | {
+            "confused_pairs": [list(p) for p in self.confused_pairs],
+            "by_language": {lang: report.as_dict() for lang, report in self.by_language.items()},
+        }
 
 
-def evaluate(index: KBIndex, queries: list[LabelledQuery], thresholds: Thresholds, max_suggestions: int = 3) -> Report:
+ThresholdsFor = Callable[[str | None], Thresholds]
+
+
+def evaluate(index: KBIndex, queries: list[LabelledQuery], default: Thresholds, max_suggestions: int = 3) -> Report:
+    """What shoppers asking ``queries`` would get from ``index``, each with the thresholds of its language."""
     results = index.search_many([q.text for q in queries], max_suggestions) if queries else []
-    return score_results(queries, results, thresholds, max_suggestions)
+    return score_results(queries, results, lambda lang: index.thresholds(default, lang), max_suggestions)
 
 
 def score_results(
-    queries: list[LabelledQuery], results: list[list[Hit]], thresholds: Thresholds, max_suggestions: int = 3
+    queries: list[LabelledQuery],
+    results: list[list[Hit]],
+    thresholds: Thresholds | ThresholdsFor,
+    max_suggestions: int = 3,
 ) -> Report:
-    """Apply the answer policy to search results and count what a shopper would have seen."""
+    """Apply the answer policy to search results and count what a shopper would have seen.
+
+    ``thresholds`` is one set for all queries or a function of the query's language.
+    """
+    thresholds_for = thresholds if callable(thresholds) else (lambda _lang: thresholds)
+    report = _count(queries, results, thresholds_for, max_suggestions)
+    languages = sorted({q.lang for q in queries if q.lang})
+    if len(languages) > 1 or (languages and any(q.lang is None for q in queries)):
+        by_language = {}
+        for lang in languages:
+            rows = [i for i, q in enumerate(queries) if q.lang == lang]
+            by_language[lang] = _count([queries[i] for i in rows], [results[i] for i in rows], thresholds_for, max_suggestions)
+        report = replace(report, by_language=by_language)
+    return report
+
+
+def _count(
+    queries: list[LabelledQuery], results: list[list[Hit]], thresholds_for: ThresholdsFor, max_suggestions: int
+) -> Report:
     top1 = answered = suggested = oos_ok = wrong = suggestions = 0
     confused: Counter[tuple[str, str]] = Counter()
     for query, hits in zip(queries, results, strict=True):
-        decision = decide(hits, thresholds, max_suggestions)
+        decision = decide(hits, thresholds_for(query.lang), max_suggestions)
         ids = [h.article_id for h in decision.hits]
         if query.article_id is None:
             oos_ok += decision.outcome == "unknown"
@@ -110,7 +147,22 @@ def format_report(report: Report) -> str:
         f"  wrong-answer rate (all)      {report.wrong_answer_rate:7.1%}",
         f"  suggestion rate (all)        {report.suggestion_rate:7.1%}",
     ]
+    if report.by_language:
+        languages = list(report.by_language)
+        lines.append("  by language:          " + "".join(f"{lang:>8}" for lang in languages))
+        for label, key in LANGUAGE_COLUMNS:
+            values = "".join(f"{getattr(report.by_language[lang], key):8.1%}" for lang in languages)
+            lines.append(f"    {label:<20}{values}")
     if report.confused_pairs:
         lines.append("  most confused (expected -> answered):")
         lines += [f"    {a} -> {b}: {c}" for a, b, c in report.confused_pairs]
     return "\n".join(lines)
+
+
+LANGUAGE_COLUMNS = (
+    ("top-1 accuracy", "top1_accuracy"),
+    ("answered right", "answered_correctly"),
+    ("suggested right", "suggested_correctly"),
+    ("out-of-scope recall", "out_of_scope_recall"),
+    ("wrong-answer rate", "wrong_answer_rate"),
+)

@@ -36,7 +36,7 @@ LEXICAL_FILE = "lexical.json"
 VECTORS_FILE = "vectors.npy"
 ENTRIES_FILE = "entries.jsonl"
 META_FILE = "meta.json"
-FORMAT_VERSION = 3  # 3: lexical documents per article and language
+FORMAT_VERSION = 4  # 3: lexical documents per article and language; 4: folded terms, pl/ru stop words
 # Entries fetched per query: enough for every candidate article to bring its
 # best few entries, so the top-entries mean is exact for the articles that matter.
 MIN_FETCH = 256
@@ -271,10 +271,17 @@ class KBIndex:
     def version(self) -> str:
         return self.directory.name
 
-    def thresholds(self, default: Thresholds) -> Thresholds:
-        """Thresholds calibrated for this version if it carries them, else the configured ones."""
+    def thresholds(self, default: Thresholds, lang: str | None = None) -> Thresholds:
+        """Thresholds calibrated for this version (for ``lang`` if it has its own), else the configured ones.
+
+        Scores are not comparable across languages: the same encoder puts a
+        Polish question nearer to every article than an English one (measured,
+        bench/kb_languages.py), so one bound cannot serve all three.
+        """
         calibrated = self.meta.get("thresholds")
-        return Thresholds.from_dict(calibrated) if calibrated else default
+        if not calibrated:
+            return default
+        return Thresholds.from_dict(calibrated.get("by_language", {}).get(lang) or calibrated)
 
     def article(self, article_id: str, lang: str = "en") -> dict[str, str] | None:
         """Title, answer and url of an article in ``lang`` (English if not translated)."""

@@ -8,18 +8,38 @@ out-of-scope questions (see README, "How answers are chosen").
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from spacy.lang.pl.stop_words import STOP_WORDS as POLISH_STOP_WORDS
+from spacy.lang.ru.stop_words import STOP_WORDS as RUSSIAN_STOP_WORDS
 
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS)
+WORD = re.compile(r"\w\w+")
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics: shoppers type "zwrocic" for "zwrócić" and "еще" for "ещё".
+
+    Measured on the calibration questions: Polish top-1 0.69 -> 0.83 (bench/kb_languages.py).
+    """
+    text = text.lower().replace("ł", "l").replace("ё", "е")  # ł has no decomposition
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+# Stop words go: with a few dozen articles IDF cannot mute "the", "jest" or "это", and their
+# overlap made off-topic questions look relevant ("ile to jest 17 razy 23" found delivery costs).
+STOP_WORDS = frozenset(fold(w) for w in (*ENGLISH_STOP_WORDS, *POLISH_STOP_WORDS, *RUSSIAN_STOP_WORDS))
+
+
+def terms(text: str) -> list[str]:
+    return [word for word in WORD.findall(fold(text)) if word not in STOP_WORDS]
 
 
 def _vectorizer(vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
-    # Stop words go: with a few dozen articles IDF cannot mute "the" or "it",
-    # and their overlap made off-topic questions look relevant.
-    return TfidfVectorizer(sublinear_tf=True, vocabulary=vocabulary, stop_words=sorted(STOP_WORDS))
+    return TfidfVectorizer(sublinear_tf=True, vocabulary=vocabulary, analyzer=terms)
 
 
 class LexicalScorer:

@@ -1,9 +1,11 @@
 """Editorial checks on the KB beyond validity: what makes the bot answer worse.
 
 Errors (exit code 1): anything ``load_kb`` rejects, and links to KB articles
-(``kb:<id>``) that do not exist. Warnings: too few questions in a language,
-and near-duplicate questions that belong to different articles (the index
-cannot tell those apart, so one of them will be answered wrongly).
+(``kb:<id>``) that do not exist. Warnings: an article missing in one of the
+KB's languages (shoppers writing it get another language's answer, or none),
+too few questions in a language, and near-duplicate questions that belong to
+different articles (the index cannot tell those apart, so one of them will be
+answered wrongly).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ def lint(articles: list[Article], encoder: Encoder | None, threshold: float = NE
         count = len(set(article.questions))
         if count < MIN_QUESTIONS:
             warnings.append(Problem(article.source, 0, f"only {count} questions in '{article.lang}' (want {MIN_QUESTIONS}+)"))
+    warnings += missing_translations(articles)
     duplicates = near_duplicates(articles, encoder, threshold) if encoder else []
     for pair in duplicates:
         warnings.append(
@@ -55,6 +58,22 @@ def lint(articles: list[Article], encoder: Encoder | None, threshold: float = NE
             )
         )
     return LintReport(errors, warnings, duplicates)
+
+
+def missing_translations(articles: list[Article]) -> list[Problem]:
+    """One warning per article that lacks a language the rest of the KB has."""
+    languages = sorted({a.lang for a in articles})
+    versions: dict[str, dict[str, Article]] = {}
+    for article in articles:
+        versions.setdefault(article.id, {})[article.lang] = article
+    problems = []
+    for article_id, by_lang in sorted(versions.items()):
+        missing = [lang for lang in languages if lang not in by_lang]
+        if missing:
+            some = next(iter(by_lang.values()))
+            message = f"article '{article_id}' has no {', '.join(missing)} version (the KB has {', '.join(languages)})"
+            problems.append(Problem(some.source, 0, message))
+    return problems
 
 
 def near_duplicates(articles: list[Article], encoder: Encoder, threshold: float) -> list[NearDuplicate]:

@@ -14,6 +14,7 @@ import sqlite3
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from kb_index.index import KBIndex
 from kb_index.policy import Decision, decide
@@ -28,8 +29,13 @@ def tracker_db_path() -> Path:
     return (REPO_ROOT / os.environ.get("TRACKER_DB", DEFAULT_TRACKER_DB)).resolve()
 
 
-def kb_questions(db: Path) -> Counter[str]:
-    """Distinct user texts that the KB action answered, with how often each was asked."""
+class Asked(NamedTuple):
+    text: str
+    lang: str | None  # the conversation's `language` slot when it was asked
+
+
+def kb_questions(db: Path) -> Counter[Asked]:
+    """Distinct user texts (with their language) that the KB action answered, with how often each was asked."""
     if not db.exists():
         raise FileNotFoundError(f"no tracker store at {db} (set TRACKER_DB)")
     connection = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
@@ -37,15 +43,18 @@ def kb_questions(db: Path) -> Counter[str]:
         rows = connection.execute("SELECT sender_id, type_name, data FROM events ORDER BY sender_id, id").fetchall()
     finally:
         connection.close()
-    asked: Counter[str] = Counter()
+    asked: Counter[Asked] = Counter()
     pending: dict[str, str] = {}  # sender -> their latest question, until we see what the bot did with it
+    language: dict[str, str] = {}
     for sender, type_name, data in rows:
         event = json.loads(data or "{}")
         if type_name == "user":
             text = (event.get("text") or "").strip()
             pending[sender] = "" if text.startswith("/") else text  # button payloads are not questions
+        elif type_name == "slot" and event.get("name") == "language" and event.get("value"):
+            language[sender] = event["value"]
         elif type_name == "action" and event.get("name") == KB_ACTION and pending.get(sender):
-            asked[pending.pop(sender)] += 1
+            asked[Asked(pending.pop(sender), language.get(sender))] += 1
     return asked
 
 
@@ -76,19 +85,21 @@ class Difference:
 
 
 def replay(
-    questions: Counter[str], live: KBIndex, candidate: KBIndex, default: Thresholds, max_suggestions: int = 3
+    questions: Counter[Asked], live: KBIndex, candidate: KBIndex, default: Thresholds, max_suggestions: int = 3
 ) -> list[Difference]:
     """The questions whose outcome differs between ``live`` and ``candidate``, most asked first."""
-    texts = [text for text, _ in questions.most_common()]
-    if not texts:
+    asked = [question for question, _ in questions.most_common()]
+    if not asked:
         return []
     outcomes = {}
     for name, index in (("live", live), ("candidate", candidate)):
-        thresholds = index.thresholds(default)
-        results = index.search_many(texts, max_suggestions)
-        outcomes[name] = [Outcome.of(decide(hits, thresholds, max_suggestions)) for hits in results]
+        results = index.search_many([q.text for q in asked], max_suggestions)
+        outcomes[name] = [
+            Outcome.of(decide(hits, index.thresholds(default, question.lang), max_suggestions))
+            for question, hits in zip(asked, results, strict=True)
+        ]
     return [
-        Difference(text, questions[text], before, after)
-        for text, before, after in zip(texts, outcomes["live"], outcomes["candidate"], strict=True)
+        Difference(question.text, questions[question], before, after)
+        for question, before, after in zip(asked, outcomes["live"], outcomes["candidate"], strict=True)
         if before != after
     ]

@@ -39,7 +39,7 @@ def publish_and_evaluate(settings: KBSettings, full: bool = False) -> dict[str, 
     if files:
         index = open_index(settings)
         queries = [q for path in files for q in load_queries(path)]
-        report = evaluate(index, queries, index.thresholds(settings.thresholds), settings.max_suggestions)
+        report = evaluate(index, queries, settings.thresholds, settings.max_suggestions)
         summary["eval"] = report.as_dict() | {"query_files": [path.name for path in files]}
     return summary
 

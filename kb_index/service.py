@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -11,7 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from kb_index.articles import kb_fingerprint
+from kb_index.calibration import calibrate_by_language
 from kb_index.encoders import Encoder, make_encoder
+from kb_index.evaluation import load_queries
 from kb_index.index import META_FILE, KBIndex, build_index, entries_for, read_meta, write_meta
 from kb_index.settings import KBSettings
 from kb_index.sources import load_sources
@@ -68,12 +71,14 @@ def build(settings: KBSettings, *, full: bool = False, publish: bool = True, pro
             except (FileNotFoundError, ValueError, KeyError) as exc:
                 log.warning("live index unreadable (%s); building from scratch", exc)
         encoder = get_encoder(settings.encoder)
+        calibration_key = calibration_fingerprint(settings)
         if (
             not full
             and live is not None
             and live.meta["kb_fingerprint"] == fingerprint
             and live.meta["encoder_settings"] == settings.encoder
             and live.meta.get("scoring") == settings.scoring
+            and live.meta.get("calibration_fingerprint") == calibration_key
         ):
             return BuildResult(live.version, False, True, len(articles), 0, len(live.entries))
         total = sum(len(entries_for(a)) for a in articles)
@@ -83,7 +88,10 @@ def build(settings: KBSettings, *, full: bool = False, publish: bool = True, pro
                 articles, encoder, settings.encoder, settings.scoring, scratch, None if full else live, progress,
                 settings.exact_search_max,
             )
-            if live is not None and "thresholds" in live.meta and live.meta["scoring"] == settings.scoring:
+            thresholds = calibrate_on_queries(KBIndex(scratch, encoder), settings) if calibration_key else None
+            if thresholds is not None:
+                write_meta(scratch, read_meta(scratch) | {"thresholds": thresholds, "calibration_fingerprint": calibration_key})
+            elif live is not None and "thresholds" in live.meta and live.meta["scoring"] == settings.scoring:
                 # Calibrated thresholds stay with the KB until the next calibration: an edit
                 # to one article should not silently send the bot back to the configured ones.
                 write_meta(scratch, read_meta(scratch) | {"thresholds": live.meta["thresholds"] | {"from_version": live.version}})
@@ -93,6 +101,39 @@ def build(settings: KBSettings, *, full: bool = False, publish: bool = True, pro
             store.publish(version)
             store.prune(settings.keep_versions)
     return BuildResult(version, publish, False, len(articles), counts["embedded"], counts["reused"])
+
+
+def calibration_fingerprint(settings: KBSettings) -> str | None:
+    """What the configured calibration depends on (its files and bound); None when there is none."""
+    files = [path for path in settings.calibration_queries if path.exists()]
+    if not files:
+        return None
+    digest = hashlib.sha256(f"max_wrong={settings.calibration_max_wrong}".encode())
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def calibrate_on_queries(index: KBIndex, settings: KBSettings) -> dict[str, Any] | None:
+    """Thresholds (overall and per language) chosen on the configured labelled questions.
+
+    A question labelled with an article this KB does not have is left out with
+    a warning (a renamed or deleted article): counting it would teach the
+    calibration that right answers are impossible. Without both answerable and
+    unanswerable questions left there is nothing to balance: None.
+    """
+    queries = [q for path in settings.calibration_queries if path.exists() for q in load_queries(path)]
+    known = set(index.meta["articles"])
+    stale = sorted({q.article_id for q in queries if q.article_id is not None and q.article_id not in known})
+    if stale:
+        log.warning("calibration questions name articles the KB does not have, left out: %s", ", ".join(stale))
+    queries = [q for q in queries if q.article_id is None or q.article_id in known]
+    if {q.article_id is None for q in queries} != {True, False}:
+        log.warning("calibration needs answerable and unanswerable questions; keeping the previous thresholds")
+        return None
+    results = index.search_many([q.text for q in queries], settings.max_suggestions)
+    names = ", ".join(path.name for path in settings.calibration_queries if path.exists())
+    return calibrate_by_language(queries, results, settings.calibration_max_wrong, method=f"labelled: {names}")
 
 
 def derive_version(settings: KBSettings, version: str, changes: dict[str, Any], *, publish: bool) -> str:

@@ -46,6 +46,9 @@ class KBSettings:
     exact_search_max: int = 20_000
     # Labelled questions a publish over HTTP is evaluated on (missing files are skipped).
     publish_eval_queries: tuple[Path, ...] = ()
+    # Labelled questions every build chooses its thresholds on (per language); empty = keep the last ones.
+    calibration_queries: tuple[Path, ...] = ()
+    calibration_max_wrong: float = 0.05
 
     @property
     def source_paths(self) -> tuple[Path, ...]:
@@ -57,6 +60,13 @@ def load_raw_settings(path: Path | None = None) -> tuple[dict[str, Any], Path]:
     path = path or Path(os.environ.get("ASSISTANT_CONFIG", REPO_ROOT / "assistant.yml"))
     with open(path, encoding="utf-8") as handle:
         return yaml.safe_load(handle) or {}, path.resolve().parent
+
+
+def _paths(base: Path, env_name: str, configured: Any) -> tuple[Path, ...]:
+    """Configured paths, or those in ``env_name`` (separated by the OS path separator; set but empty = none)."""
+    value = os.environ.get(env_name)
+    listed = value.split(os.pathsep) if value is not None else configured
+    return tuple((base / p).resolve() for p in listed if p)
 
 
 def load_kb_settings(path: Path | None = None) -> KBSettings:
@@ -76,6 +86,7 @@ def load_kb_settings(path: Path | None = None) -> KBSettings:
     else:
         sources = tuple((base / p).resolve() for p in kb.get("sources") or ())
     eval_queries = kb.get("publish_eval_queries", DEFAULT_PUBLISH_EVAL_QUERIES)
+    calibration = kb.get("calibration") or {}
     return KBSettings(
         articles_dir=resolve("KB_ARTICLES_DIR", kb["articles_dir"]),
         index_dir=resolve("KB_INDEX_DIR", kb["index_dir"]),
@@ -88,4 +99,6 @@ def load_kb_settings(path: Path | None = None) -> KBSettings:
         sources=sources,
         exact_search_max=int(kb.get("exact_search_max", 20_000)),
         publish_eval_queries=tuple((base / p).resolve() for p in eval_queries or ()),
+        calibration_queries=_paths(base, "KB_CALIBRATION_QUERIES", calibration.get("queries") or ()),
+        calibration_max_wrong=float(calibration.get("max_wrong", 0.05)),
     )

@@ -15,6 +15,9 @@ class Encoder(Protocol):
 
     name: str
     dimension: int
+    # Cosine at which two questions say the same thing. Models differ: e5 puts
+    # unrelated shop questions at 0.85, MiniLM at 0.3 (lint and self-calibration use it).
+    near_duplicate: float
 
     def encode(self, texts: Sequence[str], *, kind: TextKind) -> np.ndarray:
         """Encode ``texts`` (shopper queries or KB passages) into a (n, dimension) array."""

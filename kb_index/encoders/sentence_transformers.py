@@ -29,7 +29,15 @@ def _packaged_model_path(name: str) -> str:
 class SentenceTransformerEncoder:
     """Encoder backed by sentence-transformers on the CPU."""
 
-    def __init__(self, model: str, batch_size: int = 64, max_chars: int = 2000, query_prefix: str = "", passage_prefix: str = ""):
+    def __init__(
+        self,
+        model: str,
+        batch_size: int = 64,
+        max_chars: int = 2000,
+        query_prefix: str = "",
+        passage_prefix: str = "",
+        near_duplicate: float = 0.9,
+    ):
         if model.startswith(PACKAGED_PREFIX):
             # A packaged model must never reach for the hub, even to check for updates.
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -41,6 +49,7 @@ class SentenceTransformerEncoder:
         self._model = SentenceTransformer(path, device="cpu")
         self.name = f"sentence-transformers:{model}"
         self.dimension = int(self._model.get_embedding_dimension())
+        self.near_duplicate = near_duplicate
         self._batch_size = batch_size
         # The model truncates to its token window anyway; cutting characters first
         # keeps a hostile 20,000-character message from costing tokenizer time.

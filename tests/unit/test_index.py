@@ -22,7 +22,8 @@ def settings(tmp_path):
     kb = tmp_path / "kb"
     for article_id in ARTICLES:
         write_article(kb, article_id)
-    return replace(load_kb_settings(), articles_dir=kb, index_dir=tmp_path / "index", reload_interval_seconds=0)
+    return replace(load_kb_settings(), articles_dir=kb, index_dir=tmp_path / "index", reload_interval_seconds=0,
+                   calibration_queries=())
 
 
 def test_search_finds_the_right_article_for_unseen_wording(settings):
@@ -80,7 +81,8 @@ def test_old_versions_are_pruned_but_live_is_kept(settings):
 
 
 def cli(settings, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "KB_ARTICLES_DIR": str(settings.articles_dir), "KB_INDEX_DIR": str(settings.index_dir)}
+    env = {**os.environ, "KB_ARTICLES_DIR": str(settings.articles_dir), "KB_INDEX_DIR": str(settings.index_dir),
+           "KB_CALIBRATION_QUERIES": ""}
     return subprocess.run([sys.executable, "-m", "kb_index", *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True)
 
 

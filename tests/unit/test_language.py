@@ -12,6 +12,8 @@ from actions.language import detect_language
         ("cześć", "pl"),  # short, but only Polish has "ś" and "ć"
         ("blik ok?", "en"),  # a brand and "ok" say nothing
         ("где мой заказ?", "ru"),
+        ("где мой заказ №100203? почта anna.kowalska@example.com", "ru"),  # the address is no evidence
+        ("zamówienie 100203, mail john.smith@example.co.uk", "pl"),
         ("привет", "ru"),
     ],
 )
@@ -19,7 +21,7 @@ def test_first_message_sets_the_language(text, expected):
     assert detect_language(text, None) == expected
 
 
-@pytest.mark.parametrize("short", ["ok", "tak", "hej", "da", "100234", "🙂", "/request_human"])
+@pytest.mark.parametrize("short", ["ok", "tak", "hej", "da", "100234", "🙂", "/request_human", "anna.kowalska@example.com"])
 def test_short_or_wordless_messages_keep_the_conversation_language(short):
     assert detect_language(short, "en") == "en"
     assert detect_language(short, "ru") == "ru"

@@ -26,7 +26,7 @@ def server(settings, tmp_path):
     settings_text = (REPO_ROOT / "assistant.yml").read_text()
     config.write_text(settings_text.replace("kb:\n", f"kb:\n  publish_eval_queries: [{queries}]\n", 1))
     port = free_port()
-    env = {k: v for k, v in kb_env(settings).items() if k in {"KB_ARTICLES_DIR", "KB_INDEX_DIR"}}
+    env = {k: v for k, v in kb_env(settings).items() if k in {"KB_ARTICLES_DIR", "KB_INDEX_DIR", "KB_CALIBRATION_QUERIES"}}
     service = Service(
         f"kb-publish-{port}", [sys.executable, "-m", "kb_index", "serve", "--port", str(port)],
         env | {"KB_PUBLISH_TOKEN": TOKEN, "ASSISTANT_CONFIG": str(config)},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from kb_index.replay import kb_questions
+from kb_index.replay import Asked, kb_questions
 from tests.unit.kb.conftest import cli
 
 # The table Rasa's SQLTrackerStore creates (rasa/core/tracker_store.py, SQLEvent).
@@ -15,12 +15,18 @@ EVENTS_TABLE = """CREATE TABLE events (
 
 
 def tracker_with(path, conversations: dict[str, list[tuple[str, str]]]) -> None:
-    """Events as Rasa stores them: ('user', text) or ('action', name) per conversation."""
+    """Events as Rasa stores them: ('user', text), ('action', name) or ('slot', "name=value") per conversation."""
     connection = sqlite3.connect(path)
     connection.execute(EVENTS_TABLE)
     for sender, events in conversations.items():
         for n, (kind, value) in enumerate(events):
-            data = {"event": kind, "timestamp": float(n)} | ({"text": value} if kind == "user" else {"name": value})
+            data = {"event": kind, "timestamp": float(n)}
+            if kind == "user":
+                data["text"] = value
+            elif kind == "slot":
+                data["name"], data["value"] = value.split("=")
+            else:
+                data["name"] = value
             connection.execute(
                 "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, data) VALUES (?, ?, ?, ?, ?, ?)",
                 (sender, kind, float(n), None, value if kind == "action" else None, json.dumps(data)),
@@ -35,13 +41,18 @@ LOG = {
           ("action", "action_answer_from_kb")],
     "b": [("user", "I'd like a present card for my brother"), ("action", "action_answer_from_kb"),
           ("user", "how long is shipping"), ("action", "action_answer_from_kb")],
+    "c": [("user", "ile kosztuje wysyłka"), ("slot", "language=pl"), ("action", "action_answer_from_kb")],
 }
 
 
 def test_only_questions_the_kb_answered_are_replayed(tmp_path):
     db = tmp_path / "tracker.db"
     tracker_with(db, LOG)
-    assert kb_questions(db) == {"I'd like a present card for my brother": 2, "how long is shipping": 1}
+    assert kb_questions(db) == {
+        Asked("I'd like a present card for my brother", None): 2,
+        Asked("how long is shipping", None): 1,
+        Asked("ile kosztuje wysyłka", "pl"): 1,  # replayed with the Polish thresholds
+    }
 
 
 def test_replay_lists_questions_whose_answer_changes_or_drops(settings, tmp_path):
@@ -57,7 +68,7 @@ def test_replay_lists_questions_whose_answer_changes_or_drops(settings, tmp_path
     assert difference["text"] == "I'd like a present card for my brother" and difference["times_asked"] == 2
     assert difference["live"] == {"decision": "answer", "article_id": "gift-cards"} and difference["dropped"]
     table = cli(settings, "replay", "--tracker-db", str(db))
-    assert "2 distinct shopper questions" in table.stdout and "1 of them no longer answered outright" in table.stdout
+    assert "3 distinct shopper questions" in table.stdout and "1 of them no longer answered outright" in table.stdout
 
 
 def test_self_calibration_estimates_the_out_of_scope_share_from_logged_questions(settings, tmp_path):
@@ -66,4 +77,4 @@ def test_self_calibration_estimates_the_out_of_scope_share_from_logged_questions
     assert cli(settings, "build").returncode == 0
     result = cli(settings, "calibrate", "--traffic", str(db))
     assert result.returncode == 0, result.stderr
-    assert "estimated from 2 live questions" in result.stdout and "now live" in result.stdout
+    assert "estimated from 3 live questions" in result.stdout and "now live" in result.stdout
