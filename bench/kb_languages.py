@@ -147,10 +147,11 @@ def main() -> None:
             result["encoders"][name] = measure_encoder(settings, top_entries, max_wrong, tests, dev)
         except Exception as exc:  # an encoder that cannot load here is reported, not fatal
             result["encoders"][name] = {"settings": settings, "error": f"{type(exc).__name__}: {exc}"}
-    # The default is chosen on the calibration questions (never on test): answerable ones
-    # answered or offered plus unanswerable ones handed off, averaged over the languages.
+    # The default is chosen on the calibration questions (never on test), averaged over the
+    # languages: answerable ones offered (answered or suggested) + answered outright (a shopper
+    # prefers no extra click) + unanswerable ones handed off.
     candidates = [
-        (sum(mean_over_languages(s["calibration_set"], key) for key in ("offered", "oos_recall")), name, scoring)
+        (sum(mean_over_languages(s["calibration_set"], key) for key in ("offered", "answered", "oos_recall")), name, scoring)
         for name, m in result["encoders"].items() if "scorings" in m for scoring, s in m["scorings"].items()
     ]
     _, name, scoring = max(candidates)
