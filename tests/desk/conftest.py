@@ -63,7 +63,8 @@ class Harness:
 
 
 async def start_harness(tmp_path: Path, env: dict[str, str] | None = None, **desk_settings: object) -> Harness:
-    fake = FakeRasa(tmp_path / "events.db", token=secrets.token_urlsafe(8))
+    clock = Clock()
+    fake = FakeRasa(tmp_path / "events.db", token=secrets.token_urlsafe(8), clock=clock)
     rasa_server = TestServer(fake.app())
     await rasa_server.start_server()
     settings = load_desk_settings(
@@ -76,7 +77,6 @@ async def start_harness(tmp_path: Path, env: dict[str, str] | None = None, **des
             **(env or {}),
         },
     )
-    clock = Clock()
     app = build_app(settings, clock=clock, hours=calendar(), run_background=False)
     server = TestServer(app)
     await server.start_server()

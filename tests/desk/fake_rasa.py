@@ -14,7 +14,9 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,8 @@ class FakeRasa:
     posted: list[tuple[str, str, dict[str, str], Any]] = field(default_factory=list)  # (sender, path, query, body)
     delivered: list[Delivered] = field(default_factory=list)
     down: bool = False
+    # Rasa and the desk live in the same (test) time: the desk's clock, when the test moves it.
+    clock: Callable[[], datetime] | None = None
     _last_timestamp: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -53,7 +57,8 @@ class FakeRasa:
     def publish(self, sender_id: str, event: dict[str, Any]) -> dict[str, Any]:
         """Add an event to the tracker and to the broker table."""
         with self._lock:
-            self._last_timestamp = max(time.time(), self._last_timestamp + 0.001)
+            now = self.clock().timestamp() if self.clock else time.time()
+            self._last_timestamp = max(now, self._last_timestamp + 0.001)
             event = {**event, "timestamp": self._last_timestamp}
             self.trackers.setdefault(sender_id, []).append(event)
             with sqlite3.connect(self.events_db) as db:
