@@ -36,6 +36,8 @@ LEXICAL_FILE = "lexical.json"
 VECTORS_FILE = "vectors.npy"
 ENTRIES_FILE = "entries.jsonl"
 META_FILE = "meta.json"
+QUERY_VECTORS_FILE = "query_vectors.npy"  # the calibration questions' vectors, reused by the next build
+QUERY_TEXTS_FILE = "query_texts.json"
 FORMAT_VERSION = 4  # 3: lexical documents per article and language; 4: folded terms, pl/ru stop words
 # Entries fetched per query: enough for every candidate article to bring its
 # best few entries, so the top-entries mean is exact for the articles that matter.
@@ -175,6 +177,19 @@ def write_meta(directory: Path, meta: dict[str, Any]) -> None:
     temporary = directory / f".{META_FILE}.tmp"
     temporary.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
     os.replace(temporary, directory / META_FILE)
+
+
+def write_query_vectors(directory: Path, texts: list[str], vectors: np.ndarray) -> None:
+    np.save(directory / QUERY_VECTORS_FILE, vectors)
+    (directory / QUERY_TEXTS_FILE).write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
+
+
+def read_query_vectors(directory: Path) -> dict[str, np.ndarray]:
+    """Query vectors stored with a version (text -> vector); empty when there are none."""
+    if not (directory / QUERY_VECTORS_FILE).exists() or not (directory / QUERY_TEXTS_FILE).exists():
+        return {}
+    texts = json.loads((directory / QUERY_TEXTS_FILE).read_text(encoding="utf-8"))
+    return dict(zip(texts, np.load(directory / QUERY_VECTORS_FILE), strict=True))
 
 
 class Searcher:

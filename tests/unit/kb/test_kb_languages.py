@@ -13,7 +13,7 @@ from kb_index.lexical import LexicalScorer, fold
 from kb_index.lint import lint
 from kb_index.settings import Thresholds
 from kb_index.sources import load_sources
-from tests.unit.kb.conftest import cli
+from tests.unit.kb.conftest import cli, write_article
 
 POLISH_PAYMENT = """---
 id: payment
@@ -115,3 +115,20 @@ def test_lexical_match_ignores_diacritics_and_stop_words():
     assert scores["returns@pl"] > 0 and scores["delivery@pl"] == 0
     # Only stop words in common ("ile", "to", "jest"): no lexical evidence for delivery.
     assert scorer.scores(["ile to jest 17 razy 23"])[0].max() == 0
+
+
+def test_a_publish_reuses_the_calibration_questions_vectors(settings, tmp_path, monkeypatch):
+    queries = tmp_path / "calibration.csv"
+    rows = ["how long until my package comes,delivery", "send back a lamp,returns", "weather in Oslo,", "who won the match,"]
+    queries.write_text("text,article_id\n" + "\n".join(rows * 6) + "\n", encoding="utf-8")
+    calibrated = replace(settings, calibration_queries=(queries,))
+    build(calibrated)
+    encoder = open_index(calibrated).encoder
+    encoded: list[str] = []
+    original = encoder.encode
+    monkeypatch.setattr(encoder, "encode", lambda texts, kind: encoded.extend(texts) or original(texts, kind=kind))
+    write_article(settings.articles_dir, "payment", "Cards, PayPal, BLIK and Klarna.")
+    build(calibrated)
+    # Only the edited article was embedded; the calibration questions came from the previous version.
+    assert encoded and not set(encoded) & {row.split(",")[0] for row in rows}
+    assert open_index(calibrated).meta["thresholds"]["calibration"]["queries"] == 24
