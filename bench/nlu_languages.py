@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sklearn.metrics import accuracy_score, f1_score
 
 from bench.rasa_faq import REPO_ROOT, classify, train
 
@@ -128,15 +129,14 @@ def write_project(folder: Path, parts: list[Examples], extras: list[dict]) -> No
 
 
 def scores(gold: list[str], predicted: list[str | None]) -> dict[str, float]:
-    """Accuracy and macro-F1 (over the intents that occur as gold or prediction, as sklearn does)."""
-    accuracy = sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold)
-    f1s = []
-    for label in sorted(set(gold) | {p for p in predicted if p is not None}):
-        tp = sum(g == label and p == label for g, p in zip(gold, predicted, strict=True))
-        fp = sum(g != label and p == label for g, p in zip(gold, predicted, strict=True))
-        fn = sum(g == label and p != label for g, p in zip(gold, predicted, strict=True))
-        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-    return {"accuracy": round(accuracy, 4), "macro_f1": round(sum(f1s) / len(f1s), 4), "n": len(gold)}
+    """Accuracy and macro-F1 over the intents that occur as gold or prediction."""
+    guessed = [p or "(none)" for p in predicted]
+    labels = sorted(set(gold) | {p for p in predicted if p is not None})
+    return {
+        "accuracy": round(accuracy_score(gold, guessed), 4),
+        "macro_f1": round(f1_score(gold, guessed, labels=labels, average="macro", zero_division=0), 4),
+        "n": len(gold),
+    }
 
 
 def top_intents(model: Path, texts: list[str], folder: Path) -> list[str | None]:
