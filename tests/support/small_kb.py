@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 ARTICLES = {
     "returns": ("How do I return an item?", "https://shop.example/returns", "Send it back within 30 days with the free label.",
@@ -24,4 +29,20 @@ def write_article(kb: Path, article_id: str, answer: str | None = None, articles
     (kb / "en").mkdir(parents=True, exist_ok=True)
     (kb / "en" / f"{article_id}.md").write_text(
         f"---\nid: {article_id}\nlang: en\ntitle: {title}\nurl: {url}\nquestions:\n{body}\n---\n{answer or default_answer}\n"
+    )
+
+
+def kb_env(settings) -> dict[str, str]:
+    """The environment that points `python -m kb_index` at ``settings``' KB and index."""
+    env = {**os.environ, "KB_ARTICLES_DIR": str(settings.articles_dir), "KB_INDEX_DIR": str(settings.index_dir)}
+    env.pop("KB_SOURCES", None)
+    env["KB_CALIBRATION_QUERIES"] = ""  # the demo shop's calibration questions do not fit a small KB
+    return env
+
+
+def cli(settings, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`python -m kb_index ARGS` as an editor runs it, on ``settings``' KB."""
+    return subprocess.run(
+        [sys.executable, "-m", "kb_index", *args], cwd=REPO_ROOT, env={**kb_env(settings), **(env or {})},
+        capture_output=True, text=True, timeout=300,
     )

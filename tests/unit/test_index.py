@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from kb_index import LiveIndex, build, load_kb_settings, open_index
 from kb_index.articles import KBValidationError
 from kb_index.store import IndexStore
-from tests.support.small_kb import ARTICLES, write_article
+from tests.support.small_kb import ARTICLES, cli, write_article
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def settings(tmp_path):
@@ -78,12 +73,6 @@ def test_old_versions_are_pruned_but_live_is_kept(settings):
         build(settings)
     store = IndexStore(settings.index_dir)
     assert len(store.versions()) == 2 and store.live_version() == store.versions()[-1]
-
-
-def cli(settings, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "KB_ARTICLES_DIR": str(settings.articles_dir), "KB_INDEX_DIR": str(settings.index_dir),
-           "KB_CALIBRATION_QUERIES": ""}
-    return subprocess.run([sys.executable, "-m", "kb_index", *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True)
 
 
 def test_cli_build_and_search(settings):

@@ -1,10 +1,7 @@
-"""A small real KB in a temporary folder, and the CLI run as an editor runs it."""
+"""A small real KB in a temporary folder (the CLI helpers are in tests/support/small_kb.py)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,8 +9,6 @@ import pytest
 
 from kb_index import load_kb_settings
 from tests.support import small_kb
-
-REPO_ROOT = Path(__file__).resolve().parents[3]
 
 ARTICLES = {
     **small_kb.ARTICLES,
@@ -34,17 +29,3 @@ def settings(tmp_path):
         write_article(kb, article_id)
     return replace(load_kb_settings(), articles_dir=kb, index_dir=tmp_path / "index", sources=(), reload_interval_seconds=0,
                    calibration_queries=())
-
-
-def kb_env(settings) -> dict[str, str]:
-    env = {**os.environ, "KB_ARTICLES_DIR": str(settings.articles_dir), "KB_INDEX_DIR": str(settings.index_dir)}
-    env.pop("KB_SOURCES", None)
-    env["KB_CALIBRATION_QUERIES"] = ""  # the demo shop's calibration questions do not fit this small KB
-    return env
-
-
-def cli(settings, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "kb_index", *args], cwd=REPO_ROOT, env={**kb_env(settings), **(env or {})},
-        capture_output=True, text=True, timeout=300,
-    )

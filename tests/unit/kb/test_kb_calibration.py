@@ -10,7 +10,8 @@ from kb_index.calibration import SelfCalibrationPlan, choose_thresholds, estimat
 from kb_index.evaluation import LabelledQuery, score_results
 from kb_index.index import Hit
 from kb_index.store import IndexStore
-from tests.unit.kb.conftest import cli, write_article
+from tests.support.small_kb import cli
+from tests.unit.kb.conftest import write_article
 
 
 def results(*rows: tuple[str | None, str, float, float]) -> tuple[list[LabelledQuery], list[list[Hit]]]:

@@ -13,7 +13,8 @@ from kb_index.lexical import LexicalScorer, fold
 from kb_index.lint import lint
 from kb_index.settings import Thresholds
 from kb_index.sources import load_sources
-from tests.unit.kb.conftest import cli, write_article
+from tests.support.small_kb import cli
+from tests.unit.kb.conftest import write_article
 
 POLISH_PAYMENT = """---
 id: payment

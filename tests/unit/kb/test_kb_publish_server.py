@@ -13,7 +13,8 @@ import pytest
 from kb_index import open_index
 from kb_index.store import IndexStore
 from tests.support.processes import Service, free_port
-from tests.unit.kb.conftest import REPO_ROOT, cli, kb_env, write_article
+from tests.support.small_kb import REPO_ROOT, cli, kb_env
+from tests.unit.kb.conftest import write_article
 
 TOKEN = "editor-token-for-tests"
 

@@ -6,7 +6,7 @@ import json
 import sqlite3
 
 from kb_index.replay import Asked, kb_questions
-from tests.unit.kb.conftest import cli
+from tests.support.small_kb import cli
 
 # The table Rasa's SQLTrackerStore creates (rasa/core/tracker_store.py, SQLEvent).
 EVENTS_TABLE = """CREATE TABLE events (
