@@ -2,8 +2,9 @@
 
     python -m shop_demo --port 8080 --rasa-url http://localhost:5005
 
-Each page embeds the widget with the one <script> tag a shop would paste; the server only fills
-in that tag's src (--widget-url) and data-rasa-url. The widget's files are served with CORS
+Each page (pages/*.html: its <main> and title) is rendered once at start into templates/layout.html,
+the header, footer and the one <script> tag a shop would paste to embed the widget; the server
+fills in that tag's src (--widget-url) and data-rasa-url. The widget's files are served with CORS
 allowed, because a real shop loads them from another origin and the widget is made of ES
 modules, which browsers fetch with CORS. Pages carry a strict Content-Security-Policy (no inline
 scripts or styles), as a careful shop's would, so the demo shows what such a shop must allow.
@@ -12,30 +13,51 @@ scripts or styles), as a careful shop's would, so the demo shows what such a sho
 from __future__ import annotations
 
 import argparse
-import html
 import logging
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from aiohttp import web
+from jinja2 import Environment, FileSystemLoader
 
 HERE = Path(__file__).resolve().parent
 WIDGET_DIR = HERE.parent / "widget"
 PAGES_DIR = HERE / "pages"
+TEMPLATES_DIR = HERE / "templates"
 NO_CACHE = {"Cache-Control": "no-cache"}  # always revalidate, so an edited page or widget shows on reload
 
 log = logging.getLogger("shop_demo")
 
 
+# What every page around its <main> says, in the page's language (templates/layout.html).
+SITE = {
+    "en": {
+        "topbar": "Free delivery in Poland on orders over 299 zł · 30-day returns",
+        "home": "/",
+        "nav_label": "Main",
+        "nav": [("/", "Home"), ("/lighting.html", "Lighting"), ("/oak-arc-floor-lamp.html", "Oak Arc lamp"),
+                ("/help.html", "Help & delivery")],
+        "basket": "Basket (0)",
+        "help": "Help centre",
+    },
+    "pl": {
+        "topbar": "Darmowa dostawa w Polsce od 299 zł · 30 dni na zwrot",
+        "home": "/pl.html",
+        "nav_label": "Menu",
+        "nav": [("/pl.html", "Strona główna"), ("/lighting.html", "Oświetlenie"), ("/help.html", "Pomoc i dostawa")],
+        "basket": "Koszyk (0)",
+        "help": "Pomoc",
+    },
+}
+
+
 def render_pages(rasa_url: str, widget_url: str) -> dict[str, str]:
-    """Every page, by path, with the widget's snippet filled in."""
-    marks = {"{{RASA_URL}}": rasa_url, "{{WIDGET_URL}}": widget_url}
+    """Every page in pages/, by path, inside the shared layout with the widget's snippet filled in."""
+    templates = Environment(loader=FileSystemLoader([PAGES_DIR, TEMPLATES_DIR]), autoescape=True, keep_trailing_newline=True)
     pages = {}
     for page in sorted(PAGES_DIR.glob("*.html")):
-        text = page.read_text(encoding="utf-8")
-        for mark, value in marks.items():
-            text = text.replace(mark, html.escape(value, quote=True))
+        text = templates.get_template(page.name).render(rasa_url=rasa_url, widget_url=widget_url, sites=SITE)
         pages["/" if page.stem == "index" else f"/{page.name}"] = text
     return pages
 
