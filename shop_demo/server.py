@@ -52,12 +52,25 @@ SITE = {
 }
 
 
+# The catalogue the pages list (the first few on the home pages).
+PRODUCTS = [
+    {"href": "/oak-arc-floor-lamp.html", "image": "lamp.svg", "name": "Oak Arc floor lamp", "price": "1 249 zł"},
+    {"href": "#", "image": "chair.svg", "name": "Fern lounge chair", "price": "2 190 zł"},
+    {"href": "#", "image": "vase.svg", "name": "Terracotta bud vase", "price": "149 zł"},
+    {"href": "#", "image": "table.svg", "name": "Linden dining table", "price": "3 480 zł"},
+    {"href": "#", "image": "throw.svg", "name": "Heather wool throw", "price": "329 zł"},
+    {"href": "#", "image": "mirror.svg", "name": "Brass oval mirror", "price": "599 zł"},
+]
+
+
 def render_pages(rasa_url: str, widget_url: str) -> dict[str, str]:
     """Every page in pages/, by path, inside the shared layout with the widget's snippet filled in."""
     templates = Environment(loader=FileSystemLoader([PAGES_DIR, TEMPLATES_DIR]), autoescape=True, keep_trailing_newline=True)
     pages = {}
     for page in sorted(PAGES_DIR.glob("*.html")):
-        text = templates.get_template(page.name).render(rasa_url=rasa_url, widget_url=widget_url, sites=SITE)
+        text = templates.get_template(page.name).render(
+            rasa_url=rasa_url, widget_url=widget_url, sites=SITE, products=PRODUCTS
+        )
         pages["/" if page.stem == "index" else f"/{page.name}"] = text
     return pages
 
