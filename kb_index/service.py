@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import yaml
 
-from kb_index.articles import kb_fingerprint
+from kb_index.articles import KBValidationError, Problem, kb_fingerprint
 from kb_index.calibration import calibrate_by_language
 from kb_index.encoders import Encoder, make_encoder
-from kb_index.evaluation import load_queries
+from kb_index.evaluation import LabelledQuery, load_queries
 from kb_index.index import (
     META_FILE,
     KBIndex,
@@ -72,6 +73,7 @@ def build(settings: KBSettings, *, full: bool = False, publish: bool = True, pro
     written, so the live version keeps serving.
     """
     articles = load_sources(settings.source_paths)
+    calibration_queries = load_calibration_queries(settings)
     fingerprint = kb_fingerprint(articles)
     store = IndexStore(settings.index_dir)
     with store.writer_lock():
@@ -99,7 +101,9 @@ def build(settings: KBSettings, *, full: bool = False, publish: bool = True, pro
                 articles, encoder, settings.encoder, settings.scoring, scratch, None if full else live, progress,
                 settings.exact_search_max,
             )
-            thresholds = calibrate_on_queries(KBIndex(scratch, encoder), settings, live) if calibration_key else None
+            thresholds = (
+                calibrate_on_queries(KBIndex(scratch, encoder), calibration_queries, settings, live) if calibration_key else None
+            )
             if thresholds is not None:
                 write_meta(scratch, read_meta(scratch) | {"thresholds": thresholds, "calibration_fingerprint": calibration_key})
             elif live is not None and "thresholds" in live.meta and live.meta["scoring"] == settings.scoring:
@@ -125,7 +129,24 @@ def calibration_fingerprint(settings: KBSettings) -> str | None:
     return digest.hexdigest()[:16]
 
 
-def calibrate_on_queries(index: KBIndex, settings: KBSettings, previous: KBIndex | None = None) -> dict[str, Any] | None:
+def load_calibration_queries(settings: KBSettings) -> list[LabelledQuery]:
+    """The configured calibration questions; an unreadable file is a KBValidationError, like a broken article."""
+    queries, problems = [], []
+    for path in settings.calibration_queries:
+        if not path.exists():
+            continue
+        try:
+            queries += load_queries(path)
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, yaml.YAMLError) as exc:
+            problems.append(Problem(str(path), 0, f"calibration questions unreadable: {type(exc).__name__}: {exc}"))
+    if problems:
+        raise KBValidationError(problems)
+    return queries
+
+
+def calibrate_on_queries(
+    index: KBIndex, queries: list[LabelledQuery], settings: KBSettings, previous: KBIndex | None = None
+) -> dict[str, Any] | None:
     """Thresholds (overall and per language) chosen on the configured labelled questions.
 
     A question labelled with an article this KB does not have is left out with
@@ -137,7 +158,6 @@ def calibrate_on_queries(index: KBIndex, settings: KBSettings, previous: KBIndex
     ``previous`` (same encoder): encoding a few hundred questions took most of a
     one-article publish (11 of 15 s with e5).
     """
-    queries = [q for path in settings.calibration_queries if path.exists() for q in load_queries(path)]
     known = set(index.meta["articles"])
     stale = sorted({q.article_id for q in queries if q.article_id is not None and q.article_id not in known})
     if stale:

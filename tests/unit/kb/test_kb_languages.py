@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import pytest
+
 from kb_index import build, open_index
+from kb_index.articles import KBValidationError
 from kb_index.calibration import calibrate_by_language
 from kb_index.evaluation import LabelledQuery, format_report, score_results
 from kb_index.index import Hit
@@ -13,6 +16,7 @@ from kb_index.lexical import LexicalScorer, fold
 from kb_index.lint import lint
 from kb_index.settings import Thresholds
 from kb_index.sources import load_sources
+from kb_index.store import IndexStore
 from tests.support.small_kb import cli
 from tests.unit.kb.conftest import write_article
 
@@ -133,3 +137,19 @@ def test_a_publish_reuses_the_calibration_questions_vectors(settings, tmp_path, 
     # Only the edited article was embedded; the calibration questions came from the previous version.
     assert encoded and not set(encoded) & {row.split(",")[0] for row in rows}
     assert open_index(calibrated).meta["thresholds"]["calibration"]["queries"] == 24
+
+
+def test_an_unreadable_calibration_file_is_reported_and_nothing_goes_live(settings, tmp_path):
+    good = build(settings)
+    broken = tmp_path / "calibration.yml"
+    broken.write_text("lang: pl\nquestions:\n  - text: \"czy mogę płacić blikiem\n    article: payment\n", encoding="utf-8")
+    missing_column = tmp_path / "calibration.csv"
+    missing_column.write_text("question,article_id\nhow long is delivery,delivery\n", encoding="utf-8")
+    for path in (broken, missing_column):
+        with pytest.raises(KBValidationError) as raised:
+            build(replace(settings, calibration_queries=(path,)), full=True)
+        assert str(path) in str(raised.value.problems[0]) and "calibration questions unreadable" in str(raised.value.problems[0])
+        assert IndexStore(settings.index_dir).live_version() == good.version
+    result = cli(settings, "build", "--full", env={"KB_CALIBRATION_QUERIES": str(missing_column)})
+    assert result.returncode == 1 and "calibration questions unreadable" in result.stderr
+    assert "live index is unchanged" in result.stderr
