@@ -44,12 +44,18 @@ def misunderstood_twice(tracker: Tracker, decision: Decision) -> bool:
     return False
 
 
+def candidate_scores(hits: list[Hit]) -> list[dict[str, Any]]:
+    """The articles the bot considered, for the agent who takes over."""
+    return [{"article_id": h.article_id, "score": round(h.score, 4)} for h in hits]
+
+
 def send_decision(dispatcher: CollectingDispatcher, decision: Decision, hits: list[Hit], lang: str) -> list[EventType]:
     """Say what the decision means and remember it (context for a human agent)."""
     for reply in replies_for(decision, LIVE_INDEX.get(), lang):
         dispatcher.utter_message(**reply.as_kwargs())
-    candidates = [{"article_id": h.article_id, "score": round(h.score, 4)} for h in hits]
-    return [SlotSet("kb_outcome", decision.outcome), SlotSet("kb_candidates", candidates), SlotSet("article_id", None)]
+    return [
+        SlotSet("kb_outcome", decision.outcome), SlotSet("kb_candidates", candidate_scores(hits)), SlotSet("article_id", None)
+    ]
 
 
 class ActionAnswerFromKB(Action):
@@ -74,10 +80,9 @@ class ActionAnswerFromKB(Action):
             return [SlotSet("kb_outcome", "unknown")]
         if misunderstood_twice(tracker, decision):
             dispatcher.utter_message(response="utter_handoff_after_misunderstanding")
-            candidates = [{"article_id": h.article_id, "score": round(h.score, 4)} for h in hits]
             return [
                 SlotSet("kb_outcome", "unknown"),
-                SlotSet("kb_candidates", candidates),
+                SlotSet("kb_candidates", candidate_scores(hits)),
                 SlotSet("handoff_reason", "not_understood"),
                 FollowupAction("action_handoff"),
             ]

@@ -74,7 +74,7 @@ def outcome(report: Report) -> dict[str, float]:
 
 
 def thresholds_dict(t: Thresholds) -> dict[str, float]:
-    return {"answer": round(t.answer, 4), "suggest": round(t.suggest, 4), "margin": round(t.margin, 3)}
+    return {"answer": round(t.answer, 4), "suggest": round(t.suggest, 4), "margin": round(t.margin, 3), "judge_on": t.judge_on}
 
 
 def checked(calibration: Calibration, queries: list[LabelledQuery], results: list[list[Hit]], oracle: Calibration) -> dict:
@@ -100,19 +100,20 @@ def evaluate_ours(dataset: Dataset, workdir: Path) -> dict[str, Any]:
     ours_plan = SelfCalibrationPlan(duplicate_similarity=encoder.near_duplicate)
     build_and_encode = time.monotonic() - started
     results = index.searcher.search_vectors(query_vectors, texts, 3)
-    oracle = choose_thresholds(dataset.queries, results, MAX_WRONG, method="oracle")
     ours = self_calibrate(index.entries, index.vectors, settings.scoring, MAX_WRONG, ours_plan)
+    # On the score self-calibration judges, so that the threshold distances compare like with like.
+    oracle = choose_thresholds(dataset.queries, results, MAX_WRONG, method="oracle", judge_on=(ours.thresholds.judge_on,))
     naive = self_calibrate(index.entries, index.vectors, settings.scoring, MAX_WRONG, NAIVE)
     # The test questions without their labels play the tracker store's logged traffic.
-    traffic_scores = np.array([hits[0].score for hits in results])
-    with_traffic = self_calibrate(index.entries, index.vectors, settings.scoring, MAX_WRONG, ours_plan, traffic_scores)
+    with_traffic = self_calibrate(index.entries, index.vectors, settings.scoring, MAX_WRONG, ours_plan, results)
     true_share = float(np.mean([q.article_id is None for q in dataset.queries]))
     variants = {}
     for name, scoring in VARIANTS.items():
         searcher = Searcher.in_memory(index.entries, index.vectors, lexical_documents(dataset.articles), scoring)
         variant_results = searcher.search_vectors(query_vectors, texts, 3)
         calibration = self_calibrate(index.entries, index.vectors, scoring, MAX_WRONG, ours_plan)
-        variant_oracle = choose_thresholds(dataset.queries, variant_results, MAX_WRONG)
+        same_scale = (calibration.thresholds.judge_on,)
+        variant_oracle = choose_thresholds(dataset.queries, variant_results, MAX_WRONG, judge_on=same_scale)
         variants[name] = {
             "scoring": scoring,
             "self_calibrated_test": outcome(score_results(dataset.queries, variant_results, calibration.thresholds)),
@@ -133,7 +134,7 @@ def evaluate_ours(dataset: Dataset, workdir: Path) -> dict[str, Any]:
 
 
 def rasa_results(rankings: list[list[tuple[str, float]]]) -> list[list[Hit]]:
-    return [[Hit(name.replace("_", "-"), confidence, "") for name, confidence in ranking[:3]] for ranking in rankings]
+    return [[Hit(name.replace("_", "-"), confidence, "", confidence) for name, confidence in ranking[:3]] for ranking in rankings]
 
 
 def evaluate_rasa(dataset: Dataset, folder: Path, pipeline: list[dict] | None, epochs: int) -> dict[str, Any]:

@@ -8,7 +8,6 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-import numpy as np
 from tqdm import tqdm
 
 from kb_index.articles import KBValidationError
@@ -73,9 +72,13 @@ def _cmd_search(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"decision": decision.outcome, "hits": [h.__dict__ for h in hits]}, ensure_ascii=False))
         return 0
-    print(f"decision: {decision.outcome}  (answer >= {thresholds.answer:.3f}, suggest >= {thresholds.suggest:.3f})")
+    print(
+        f"decision: {decision.outcome}  (answer >= {thresholds.answer:.3f}, suggest >= {thresholds.suggest:.3f}, "
+        f"on the {thresholds.judge_on} score)"
+    )
+    print("  hybrid  dense  article")
     for hit in hits:
-        print(f"  {hit.score:.3f}  {hit.article_id:28}  matched: {hit.matched.splitlines()[0]}")
+        print(f"  {hit.score:.3f}   {hit.dense:.3f}  {hit.article_id:28}  matched: {hit.matched.splitlines()[0]}")
     return 0
 
 
@@ -112,11 +115,11 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
             _print_calibration(Calibration.from_meta(chosen), f"  {lang}: ")
     else:
         plan = SelfCalibrationPlan(duplicate_similarity=index.encoder.near_duplicate, out_of_scope_share=args.out_of_scope_share)
-        live_scores = None
+        live_results = None
         if args.traffic is not None:
             asked = [q.text for q in kb_questions(Path(args.traffic) if args.traffic else tracker_db_path())]
-            live_scores = np.array([hits[0].score if hits else 0.0 for hits in index.search_many(asked, 1)])
-        calibration = self_calibrate(index.entries, index.vectors, index.meta["scoring"], args.max_wrong, plan, live_scores)
+            live_results = index.search_many(asked, 1)
+        calibration = self_calibrate(index.entries, index.vectors, index.meta["scoring"], args.max_wrong, plan, live_results)
         _print_calibration(calibration)
         thresholds = calibration.as_meta()
     publish = version == store.live_version() and not args.no_publish
@@ -129,8 +132,9 @@ def _print_calibration(calibration: Calibration, prefix: str = "") -> None:
     t = calibration.thresholds
     print(
         f"{prefix}thresholds from {calibration.queries} questions ({calibration.method}): answer {t.answer:.3f}, "
-        f"suggest {t.suggest:.3f}, margin {t.margin:.2f}; expected {calibration.expected_correct:.1%} of answerable "
-        f"questions answered right, {calibration.expected_wrong:.1%} of all answered wrong"
+        f"suggest {t.suggest:.3f}, margin {t.margin:.2f} on the {t.judge_on} score; "
+        f"expected {calibration.expected_correct:.1%} of answerable questions answered right, "
+        f"{calibration.expected_wrong:.1%} of all answered wrong"
     )
 
 

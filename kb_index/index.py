@@ -60,11 +60,12 @@ class Entry:
 
 @dataclass(frozen=True)
 class Hit:
-    """An article found for a query, with its best entry's score."""
+    """An article found for a query: its hybrid score (which ranks), the dense part of it, its best entry."""
 
     article_id: str
     score: float
     matched: str
+    dense: float  # the top-entries mean alone; the answer policy may judge on it (Thresholds.judge_on)
 
 
 def entries_for(article: Article) -> list[Entry]:
@@ -251,12 +252,12 @@ class Searcher:
             best_hits: dict[str, Hit] = {}
             for key, values in per_version.items():
                 best = (values + [floor] * self._top_entries)[: self._top_entries]
-                score = sum(best) / len(best)
+                dense = score = sum(best) / len(best)
                 if lexical is not None and key in self._lexical_column:
                     score += self._lexical_weight * float(lexical[row, self._lexical_column[key]])
                 article_id = key.split("@")[0]
                 if article_id not in best_hits or score > best_hits[article_id].score:
-                    best_hits[article_id] = Hit(article_id, score, matched[key])
+                    best_hits[article_id] = Hit(article_id, score, matched[key], dense)
             hits = list(best_hits.values())
             results.append(sorted(hits, key=lambda h: h.score, reverse=True)[:k])
         return results

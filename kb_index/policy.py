@@ -24,11 +24,12 @@ def decide(hits: list[Hit], thresholds: Thresholds, max_suggestions: int = 3) ->
     articles scoring alike mean the question is ambiguous, and a wrong
     confident answer costs more than one extra click.
     """
-    if not hits or hits[0].score < thresholds.suggest:
+    score = thresholds.score_of
+    if not hits or score(hits[0]) < thresholds.suggest:
         return Decision("unknown", ())
     best = hits[0]
-    runner_up = hits[1].score if len(hits) > 1 else 0.0
-    if best.score >= thresholds.answer and best.score - runner_up >= thresholds.margin:
+    runner_up = score(hits[1]) if len(hits) > 1 else 0.0
+    if score(best) >= thresholds.answer and score(best) - runner_up >= thresholds.margin:
         return Decision("answer", (best,))
-    suggestions = tuple(h for h in hits[:max_suggestions] if h.score >= thresholds.suggest)
+    suggestions = tuple(h for h in hits[:max_suggestions] if score(h) >= thresholds.suggest)
     return Decision("suggest", suggestions)

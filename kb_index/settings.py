@@ -5,29 +5,50 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
+
+if TYPE_CHECKING:
+    from kb_index.index import Hit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # The demo shop's held-out questions; a real shop lists its own in kb.publish_eval_queries.
 DEFAULT_PUBLISH_EVAL_QUERIES = ("tests/data/kb_in_scope.yml", "tests/data/kb_out_of_scope.yml")
 
 
+JudgeOn = Literal["hybrid", "dense"]
+JUDGE_ON: tuple[JudgeOn, ...] = ("hybrid", "dense")
+
+
 @dataclass(frozen=True)
 class Thresholds:
-    """Score bounds of the answer policy."""
+    """Score bounds of the answer policy, and which of a hit's scores they bound.
+
+    Articles are always ranked by the hybrid score; ``judge_on: dense`` decides
+    answer / suggest / hand off on the dense part alone. Calibration chooses
+    between the two (kb_index/calibration.py): the lexical term sorts a KB's
+    articles well but can make an unanswerable question look answerable.
+    """
 
     answer: float
     suggest: float
     margin: float = 0.0
+    judge_on: JudgeOn = "hybrid"
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> Thresholds:
-        thresholds = cls(float(values["answer"]), float(values["suggest"]), float(values.get("margin", 0.0)))
+        judge_on = values.get("judge_on", "hybrid")
+        if judge_on not in JUDGE_ON:
+            raise ValueError(f"judge_on must be one of {', '.join(JUDGE_ON)}, got {judge_on!r}")
+        thresholds = cls(float(values["answer"]), float(values["suggest"]), float(values.get("margin", 0.0)), judge_on)
         if not thresholds.suggest <= thresholds.answer:
             raise ValueError(f"thresholds must satisfy suggest <= answer, got {values}")
         return thresholds
+
+    def score_of(self, hit: Hit) -> float:
+        """The score of ``hit`` these bounds apply to."""
+        return hit.dense if self.judge_on == "dense" else hit.score
 
 
 @dataclass(frozen=True)

@@ -80,7 +80,8 @@ def test_cli_build_and_search(settings):
     assert built.returncode == 0 and "published" in built.stdout
     assert "up to date" in cli(settings, "build").stdout
     found = cli(settings, "search", "which cards can I pay with")
-    assert found.returncode == 0 and found.stdout.splitlines()[1].split()[1] == "payment"
+    decision, header, best = found.stdout.splitlines()[:3]
+    assert found.returncode == 0 and header.split() == ["hybrid", "dense", "article"] and best.split()[2] == "payment"
 
 
 def test_cli_build_reports_file_and_line_of_a_yaml_error(settings):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from kb_index import build, open_index
@@ -17,7 +16,7 @@ from tests.unit.kb.conftest import write_article
 def results(*rows: tuple[str | None, str, float, float]) -> tuple[list[LabelledQuery], list[list[Hit]]]:
     """(expected article, best article, best score, runner-up score) per question."""
     queries = [LabelledQuery(f"q{n}", expected) for n, (expected, _, _, _) in enumerate(rows)]
-    hits = [[Hit(best, score, ""), Hit("other", second, "")] for _, best, score, second in rows]
+    hits = [[Hit(best, score, "", score), Hit("other", second, "", second)] for _, best, score, second in rows]
     return queries, hits
 
 
@@ -49,12 +48,29 @@ def test_suggest_bound_separates_offered_articles_from_hand_offs():
     assert 0.35 < thresholds.suggest <= 0.55 <= thresholds.answer
 
 
+def test_calibration_judges_on_the_score_that_separates_better():
+    # Unanswerable questions the lexical term lifts among the right answers: on the hybrid
+    # score no bound keeps them out without losing answers; their dense part stays low.
+    queries = [LabelledQuery(f"q{n}", "a") for n in range(8)] + [LabelledQuery("off", None), LabelledQuery("off2", None)]
+    hits = [[Hit("a", 0.9 - n / 100, "", 0.8 - n / 100), Hit("other", 0.3, "", 0.3)] for n in range(8)]
+    hits += [[Hit("a", 0.95, "", 0.5), Hit("other", 0.3, "", 0.3)], [Hit("a", 0.85, "", 0.45), Hit("other", 0.3, "", 0.3)]]
+    chosen = choose_thresholds(queries, hits, max_wrong=0.0)
+    assert chosen.thresholds.judge_on == "dense" and chosen.expected_correct == 1.0
+    assert score_results(queries, hits, chosen.thresholds).wrong_answer_rate == 0.0
+    hybrid_only = choose_thresholds(queries, hits, max_wrong=0.0, judge_on=("hybrid",))
+    assert hybrid_only.thresholds.judge_on == "hybrid" and hybrid_only.expected_correct == 0.0
+    # Where the lexical term is what ranks answers above the unanswerable ones, hybrid stays.
+    swapped = [[Hit(h.article_id, h.dense, "", h.score) for h in row] for row in hits]
+    assert choose_thresholds(queries, swapped, max_wrong=0.0).thresholds.judge_on == "hybrid"
+
+
 def test_self_calibration_needs_no_labelled_questions(settings):
     build(settings)
     index = open_index(settings)
     calibration = self_calibrate(index.entries, index.vectors, index.meta["scoring"], 0.05, SelfCalibrationPlan(folds=3))
     t = calibration.thresholds
     assert calibration.queries >= 20 and calibration.method == "self"
+    assert t.judge_on == "dense"  # held-out KB questions cannot tell how far the lexical term carries over
     assert 0.0 < t.suggest <= t.answer and calibration.expected_wrong <= 0.05
 
 
@@ -87,13 +103,15 @@ def test_cli_self_calibration_without_queries(settings):
     result = cli(settings, "calibrate", "--max-wrong", "0.05")
     assert result.returncode == 0, result.stderr
     assert "(self)" in result.stdout and "now live" in result.stdout
-    assert open_index(settings).meta["thresholds"]["calibration"]["method"] == "self"
+    stored = open_index(settings).meta["thresholds"]
+    assert stored["calibration"]["method"] == "self" and stored["judge_on"] == "dense"
+    assert "on the dense score" in cli(settings, "search", "delivery time").stdout
 
 
 def test_out_of_scope_share_is_estimated_from_unlabelled_live_scores():
     # Held-out answerable questions score 0.8-0.9, pseudo out-of-scope ones 0.3-0.5 (median 0.4).
     queries, hits = results(*RIGHT_HIGH, *[(None, "a", s, 0.1) for s in (0.3, 0.35, 0.4, 0.45, 0.5)])
-    mostly_unanswerable = np.array([0.2] * 8 + [0.85] * 2)
-    mostly_answerable = np.array([0.2] * 1 + [0.85] * 9)
-    assert estimate_out_of_scope_share(queries, hits, mostly_unanswerable) == pytest.approx(0.9)  # 1.6, clipped
-    assert estimate_out_of_scope_share(queries, hits, mostly_answerable) == pytest.approx(0.2)
+    _, mostly_unanswerable = results(*[(None, "a", s, 0.1) for s in [0.2] * 8 + [0.85] * 2])
+    _, mostly_answerable = results(*[(None, "a", s, 0.1) for s in [0.2] * 1 + [0.85] * 9])
+    assert estimate_out_of_scope_share(queries, hits, mostly_unanswerable, "dense") == pytest.approx(0.9)  # 1.6, clipped
+    assert estimate_out_of_scope_share(queries, hits, mostly_answerable, "dense") == pytest.approx(0.2)

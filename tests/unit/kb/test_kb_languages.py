@@ -40,7 +40,7 @@ Akceptujemy karty, PayPal i BLIK.
 def labelled(lang: str, rows: list[tuple[str | None, float]]) -> tuple[list[LabelledQuery], list[list[Hit]]]:
     """(expected article, score of the top hit "a") per question; the runner-up is far behind."""
     queries = [LabelledQuery(f"{lang}{n}", expected, lang) for n, (expected, _) in enumerate(rows)]
-    return queries, [[Hit("a", score, ""), Hit("b", 0.1, "")] for _, score in rows]
+    return queries, [[Hit("a", score, "", score), Hit("b", 0.1, "", 0.1)] for _, score in rows]
 
 
 def test_each_language_gets_thresholds_from_its_own_questions():
