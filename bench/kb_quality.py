@@ -100,18 +100,20 @@ def evaluate_ours(dataset: Dataset, workdir: Path) -> dict[str, Any]:
     ours_plan = SelfCalibrationPlan(duplicate_similarity=encoder.near_duplicate)
     build_and_encode = time.monotonic() - started
     results = index.searcher.search_vectors(query_vectors, texts, 3)
-    ours = self_calibrate(index.entries, index.vectors, settings.scoring, MAX_WRONG, ours_plan)
+    ours = Calibration.from_meta(self_calibrate(index.entries, index.vectors, settings.scoring, MAX_WRONG, ours_plan))
     # On the score self-calibration judges, so that the threshold distances compare like with like.
     oracle = choose_thresholds(dataset.queries, results, MAX_WRONG, method="oracle", judge_on=(ours.thresholds.judge_on,))
-    naive = self_calibrate(index.entries, index.vectors, settings.scoring, MAX_WRONG, NAIVE)
+    naive = Calibration.from_meta(self_calibrate(index.entries, index.vectors, settings.scoring, MAX_WRONG, NAIVE))
     # The test questions without their labels play the tracker store's logged traffic.
-    with_traffic = self_calibrate(index.entries, index.vectors, settings.scoring, MAX_WRONG, ours_plan, results)
+    with_traffic = Calibration.from_meta(
+        self_calibrate(index.entries, index.vectors, settings.scoring, MAX_WRONG, ours_plan, results)
+    )
     true_share = float(np.mean([q.article_id is None for q in dataset.queries]))
     variants = {}
     for name, scoring in VARIANTS.items():
         searcher = Searcher.in_memory(index.entries, index.vectors, lexical_documents(dataset.articles), scoring)
         variant_results = searcher.search_vectors(query_vectors, texts, 3)
-        calibration = self_calibrate(index.entries, index.vectors, scoring, MAX_WRONG, ours_plan)
+        calibration = Calibration.from_meta(self_calibrate(index.entries, index.vectors, scoring, MAX_WRONG, ours_plan))
         same_scale = (calibration.thresholds.judge_on,)
         variant_oracle = choose_thresholds(dataset.queries, variant_results, MAX_WRONG, judge_on=same_scale)
         variants[name] = {

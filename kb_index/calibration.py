@@ -64,21 +64,31 @@ MIN_QUERIES_PER_LANGUAGE = 20
 
 
 def calibrate_by_language(
-    queries: Sequence[LabelledQuery], results: Sequence[list[Hit]], max_wrong: float, *, method: str
+    queries: Sequence[LabelledQuery],
+    results: Sequence[list[Hit]],
+    max_wrong: float,
+    *,
+    method: str,
+    weights: np.ndarray | None = None,
+    judge_on: Sequence[JudgeOn] = JUDGE_ON,
 ) -> dict:
     """Thresholds for an index version's meta: over all queries, and for each language with enough of its own.
 
     A language needs ``MIN_QUERIES_PER_LANGUAGE`` queries, some answerable and
     some not; one without them uses the thresholds chosen over all queries.
     """
-    meta = choose_thresholds(queries, results, max_wrong, method=method).as_meta()
+    meta = choose_thresholds(queries, results, max_wrong, weights=weights, method=method, judge_on=judge_on).as_meta()
     by_language = {}
     for lang in sorted({q.lang for q in queries if q.lang}):
         rows = [n for n, q in enumerate(queries) if q.lang == lang]
         kinds = {queries[n].article_id is None for n in rows}
         if len(rows) >= MIN_QUERIES_PER_LANGUAGE and kinds == {True, False}:
             subset, found = [queries[n] for n in rows], [results[n] for n in rows]
-            by_language[lang] = choose_thresholds(subset, found, max_wrong, method=f"{method} [{lang}]").as_meta()
+            chosen = choose_thresholds(
+                subset, found, max_wrong, weights=None if weights is None else weights[rows], method=f"{method} [{lang}]",
+                judge_on=judge_on,
+            )
+            by_language[lang] = chosen.as_meta()
     if by_language:
         meta["by_language"] = by_language
     return meta
@@ -260,7 +270,7 @@ def self_calibration_data(
         searcher = Searcher.in_memory([entries[n] for n in kept], vectors[kept], joined, scoring)
         rows = [n for n, _ in asked]
         results += searcher.search_vectors(vectors[rows], [entries[n].text for n in rows], 3)
-        queries += [LabelledQuery(entries[n].text, label) for n, label in asked]
+        queries += [LabelledQuery(entries[n].text, label, entries[n].lang) for n, label in asked]
     weights = None
     outside_mask = np.array([q.article_id is None for q in queries])
     if plan.out_of_scope_share is not None and outside_mask.any() and (~outside_mask).any():
@@ -284,8 +294,8 @@ def self_calibrate(
     max_wrong: float,
     plan: SelfCalibrationPlan | None = None,
     live_results: Sequence[list[Hit]] | None = None,
-) -> Calibration:
-    """Thresholds from the KB alone, no labelled questions needed.
+) -> dict:
+    """Thresholds from the KB alone, no labelled questions needed; per language as ``calibrate_by_language``.
 
     With ``live_results`` (the search results of questions shoppers really
     asked, e.g. from the tracker store) the out-of-scope share is estimated
@@ -300,7 +310,9 @@ def self_calibrate(
         plan = SelfCalibrationPlan(plan.folds, plan.held_out_articles, plan.duplicate_similarity, share)
         method = f"self, out-of-scope share {share:.2f} estimated from {len(live_results)} live questions"
     queries, results, weights = self_calibration_data(entries, vectors, scoring, plan)
-    return choose_thresholds(queries, results, max_wrong, weights=weights, method=method, judge_on=(SELF_CALIBRATION_JUDGE_ON,))
+    return calibrate_by_language(
+        queries, results, max_wrong, method=method, weights=weights, judge_on=(SELF_CALIBRATION_JUDGE_ON,)
+    )
 
 
 def estimate_out_of_scope_share(

@@ -110,18 +110,16 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         queries = _load_all(args.queries)
         results = index.search_many([q.text for q in queries], settings.max_suggestions)
         thresholds = calibrate_by_language(queries, results, args.max_wrong, method=f"labelled: {', '.join(args.queries)}")
-        _print_calibration(Calibration.from_meta(thresholds))
-        for lang, chosen in thresholds.get("by_language", {}).items():
-            _print_calibration(Calibration.from_meta(chosen), f"  {lang}: ")
     else:
         plan = SelfCalibrationPlan(duplicate_similarity=index.encoder.near_duplicate, out_of_scope_share=args.out_of_scope_share)
         live_results = None
         if args.traffic is not None:
             asked = [q.text for q in kb_questions(Path(args.traffic) if args.traffic else tracker_db_path())]
             live_results = index.search_many(asked, 1)
-        calibration = self_calibrate(index.entries, index.vectors, index.meta["scoring"], args.max_wrong, plan, live_results)
-        _print_calibration(calibration)
-        thresholds = calibration.as_meta()
+        thresholds = self_calibrate(index.entries, index.vectors, index.meta["scoring"], args.max_wrong, plan, live_results)
+    _print_calibration(Calibration.from_meta(thresholds))
+    for lang, chosen in thresholds.get("by_language", {}).items():
+        _print_calibration(Calibration.from_meta(chosen), f"  {lang}: ")
     publish = version == store.live_version() and not args.no_publish
     new_version = derive_version(settings, version, {"thresholds": thresholds}, publish=publish)
     print(f"stored in index {new_version}" + (", now live" if publish else " (not published)"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kb_index import build, open_index
-from kb_index.calibration import SelfCalibrationPlan, choose_thresholds, estimate_out_of_scope_share, self_calibrate
+from kb_index.calibration import Calibration, SelfCalibrationPlan, choose_thresholds, estimate_out_of_scope_share, self_calibrate
 from kb_index.evaluation import LabelledQuery, score_results
 from kb_index.index import Hit
 from kb_index.store import IndexStore
@@ -67,7 +67,9 @@ def test_calibration_judges_on_the_score_that_separates_better():
 def test_self_calibration_needs_no_labelled_questions(settings):
     build(settings)
     index = open_index(settings)
-    calibration = self_calibrate(index.entries, index.vectors, index.meta["scoring"], 0.05, SelfCalibrationPlan(folds=3))
+    calibration = Calibration.from_meta(
+        self_calibrate(index.entries, index.vectors, index.meta["scoring"], 0.05, SelfCalibrationPlan(folds=3))
+    )
     t = calibration.thresholds
     assert calibration.queries >= 20 and calibration.method == "self"
     assert t.judge_on == "dense"  # held-out KB questions cannot tell how far the lexical term carries over

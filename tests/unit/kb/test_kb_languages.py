@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from kb_index import build, open_index
 from kb_index.articles import KBValidationError
-from kb_index.calibration import calibrate_by_language
+from kb_index.calibration import SelfCalibrationPlan, calibrate_by_language, self_calibrate
 from kb_index.evaluation import LabelledQuery, format_report, score_results
-from kb_index.index import Hit
+from kb_index.index import Entry, Hit
 from kb_index.lexical import LexicalScorer, fold
 from kb_index.lint import lint
 from kb_index.settings import Thresholds
@@ -64,6 +65,28 @@ def test_a_language_with_too_few_questions_uses_the_overall_thresholds():
     ru = labelled("ru", [("a", 0.9), (None, 0.3)])
     meta = calibrate_by_language(en[0] + ru[0], en[1] + ru[1], 0.0, method="test")
     assert set(meta["by_language"]) == {"en"}
+
+
+def unit(v: np.ndarray) -> np.ndarray:
+    return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+
+def test_self_calibration_gives_each_language_of_a_kb_its_own_thresholds():
+    # Six articles in en and pl; every Polish vector shares an offset, so Polish questions sit
+    # near *every* Polish article (e5's compressed scale): their bounds must be higher.
+    rng = np.random.default_rng(0)
+    topics, polish = unit(rng.normal(size=(6, 32))), unit(rng.normal(size=32))
+    entries, vectors = [], []
+    for lang, offset in (("en", 0.0), ("pl", 2.0)):
+        for a, topic in enumerate(topics):
+            for n in range(8):
+                entries.append(Entry(f"a{a}", lang, "question", f"{lang} question {n} about a{a}", "h"))
+                vectors.append(unit(topic + 0.6 * unit(rng.normal(size=32)) + offset * polish))
+    meta = self_calibrate(entries, np.array(vectors, dtype=np.float32), {"top_entries": 3, "lexical_weight": 0.0}, 0.05,
+                          SelfCalibrationPlan(duplicate_similarity=0.95))
+    by_language = meta["by_language"]
+    assert set(by_language) == {"en", "pl"} and by_language["pl"]["calibration"]["method"] == "self [pl]"
+    assert by_language["pl"]["suggest"] > by_language["en"]["suggest"] + 0.2
 
 
 def test_build_calibrates_per_language_and_the_index_serves_each_language_its_thresholds(settings, tmp_path):
