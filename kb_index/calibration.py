@@ -15,7 +15,7 @@ queries, and some whole articles are held out as pseudo out-of-scope topics.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -106,19 +106,14 @@ class _Table:
     weights: np.ndarray
 
 
-def _score(judge_on: JudgeOn) -> Callable[[Hit], float]:
-    return Thresholds(0.0, 0.0, judge_on=judge_on).score_of
-
-
 def _table(
     queries: Sequence[LabelledQuery], results: Sequence[list[Hit]], weights: np.ndarray | None, judge_on: JudgeOn
 ) -> _Table:
-    score = _score(judge_on)
-    top1 = np.array([score(hits[0]) if hits else -np.inf for hits in results])
-    second = np.array([score(hits[1]) if len(hits) > 1 else 0.0 for hits in results])
+    top1 = np.array([hits[0].score_on(judge_on) if hits else -np.inf for hits in results])
+    second = np.array([hits[1].score_on(judge_on) if len(hits) > 1 else 0.0 for hits in results])
     right = np.array([bool(hits) and hits[0].article_id == q.article_id for q, hits in zip(queries, results, strict=True)])
     right_score = np.array(
-        [next((score(h) for h in hits if h.article_id == q.article_id), -np.inf)
+        [next((h.score_on(judge_on) for h in hits if h.article_id == q.article_id), -np.inf)
          for q, hits in zip(queries, results, strict=True)]
     )
     in_scope = np.array([q.article_id is not None for q in queries])
@@ -327,9 +322,8 @@ def estimate_out_of_scope_share(
     leans high (measured in bench/kb_quality.py): on the safe side for the
     wrong-answer bound. Clipped to [0.05, 0.9] so neither kind is ignored.
     """
-    score = _score(judge_on)
-    top = np.array([score(hits[0]) if hits else -np.inf for hits in results])
-    live_top = np.array([score(hits[0]) if hits else -np.inf for hits in live_results])
+    top = np.array([hits[0].score_on(judge_on) if hits else -np.inf for hits in results])
+    live_top = np.array([hits[0].score_on(judge_on) if hits else -np.inf for hits in live_results])
     outside = np.array([q.article_id is None for q in queries])
     if not outside.any() or outside.all():
         return SelfCalibrationPlan.out_of_scope_share or 0.3

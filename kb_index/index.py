@@ -29,7 +29,7 @@ from kb_index.articles import Article, kb_fingerprint
 from kb_index.encoders import Encoder
 from kb_index.lexical import LexicalScorer
 from kb_index.passages import split_passages
-from kb_index.settings import Thresholds
+from kb_index.settings import JudgeOn, Thresholds
 
 INDEX_FILE = "index.faiss"
 LEXICAL_FILE = "lexical.json"
@@ -66,6 +66,10 @@ class Hit:
     score: float
     matched: str
     dense: float  # the top-entries mean alone; the answer policy may judge on it (Thresholds.judge_on)
+
+    def score_on(self, judge_on: JudgeOn) -> float:
+        """The score the answer policy's bounds apply to."""
+        return self.dense if judge_on == "dense" else self.score
 
 
 def entries_for(article: Article) -> list[Entry]:

@@ -24,12 +24,11 @@ def decide(hits: list[Hit], thresholds: Thresholds, max_suggestions: int = 3) ->
     articles scoring alike mean the question is ambiguous, and a wrong
     confident answer costs more than one extra click.
     """
-    score = thresholds.score_of
-    if not hits or score(hits[0]) < thresholds.suggest:
+    scores = [h.score_on(thresholds.judge_on) for h in hits]
+    if not hits or scores[0] < thresholds.suggest:
         return Decision("unknown", ())
-    best = hits[0]
-    runner_up = score(hits[1]) if len(hits) > 1 else 0.0
-    if score(best) >= thresholds.answer and score(best) - runner_up >= thresholds.margin:
-        return Decision("answer", (best,))
-    suggestions = tuple(h for h in hits[:max_suggestions] if score(h) >= thresholds.suggest)
+    runner_up = scores[1] if len(hits) > 1 else 0.0
+    if scores[0] >= thresholds.answer and scores[0] - runner_up >= thresholds.margin:
+        return Decision("answer", (hits[0],))
+    suggestions = tuple(h for h, score in zip(hits[:max_suggestions], scores, strict=False) if score >= thresholds.suggest)
     return Decision("suggest", suggestions)

@@ -5,12 +5,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import yaml
-
-if TYPE_CHECKING:
-    from kb_index.index import Hit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # The demo shop's held-out questions; a real shop lists its own in kb.publish_eval_queries.
@@ -45,10 +42,6 @@ class Thresholds:
         if not thresholds.suggest <= thresholds.answer:
             raise ValueError(f"thresholds must satisfy suggest <= answer, got {values}")
         return thresholds
-
-    def score_of(self, hit: Hit) -> float:
-        """The score of ``hit`` these bounds apply to."""
-        return hit.dense if self.judge_on == "dense" else hit.score
 
 
 @dataclass(frozen=True)
