@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tqdm import tqdm
@@ -16,11 +17,12 @@ from kb_index.evaluation import LabelledQuery, evaluate, format_report, load_que
 from kb_index.index import read_meta
 from kb_index.lint import lint
 from kb_index.policy import decide
-from kb_index.replay import kb_questions, replay, tracker_db_path
+from kb_index.replay import kb_questions, replay
 from kb_index.service import build, derive_version, get_encoder, open_index
 from kb_index.settings import load_kb_settings
 from kb_index.sources import load_sources
 from kb_index.store import IndexStore
+from kb_index.traffic import format_traffic, kb_turns, redact, traffic_report
 
 EPILOG = """typical session:
   python -m kb_index lint                      check the articles
@@ -28,7 +30,11 @@ EPILOG = """typical session:
   python -m kb_index replay                    what would change for real shoppers' questions
   python -m kb_index eval --queries q.csv      quality on labelled questions
   python -m kb_index publish VERSION           make it live (running bots switch within seconds)
+  python -m kb_index traffic --since 2026-11-01   how shoppers' questions fared: answered, offered, handed off
 """
+
+
+TRACKER_HELP = "Rasa's tracker store: a SQLite path or a SQLAlchemy URL (default: $TRACKER_DB, else var/tracker.db)"
 
 
 def _print_problems(exc: KBValidationError) -> None:
@@ -114,7 +120,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         plan = SelfCalibrationPlan(duplicate_similarity=index.encoder.near_duplicate, out_of_scope_share=args.out_of_scope_share)
         live_results = None
         if args.traffic is not None:
-            asked = [q.text for q in kb_questions(Path(args.traffic) if args.traffic else tracker_db_path())]
+            asked = [q.text for q in kb_questions(args.traffic or None)]
             live_results = index.search_many(asked, 1)
         thresholds = self_calibrate(index.entries, index.vectors, index.meta["scoring"], args.max_wrong, plan, live_results)
     _print_calibration(Calibration.from_meta(thresholds))
@@ -144,18 +150,32 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     if live_version is None or candidate is None:
         print("need a live version and a candidate: `python -m kb_index build --no-publish` makes one", file=sys.stderr)
         return 1
-    db = Path(args.tracker_db) if args.tracker_db else tracker_db_path()
-    questions = kb_questions(db)
+    questions = kb_questions(args.tracker_db)
     differences = replay(questions, open_index(settings, live_version), open_index(settings, candidate), settings.thresholds)
     if args.json:
-        print(json.dumps([asdict(d) | {"dropped": d.dropped} for d in differences], ensure_ascii=False, indent=1))
+        rows = [asdict(d) | {"text": redact(d.text), "dropped": d.dropped} for d in differences]
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
-    print(f"{len(questions)} distinct shopper questions from {db}; live {live_version} vs candidate {candidate}")
+    print(f"{len(questions)} distinct shopper questions; live {live_version} vs candidate {candidate}")
     dropped = [d for d in differences if d.dropped]
     print(f"{len(differences)} would get a different reply, {len(dropped)} of them no longer answered outright")
     for d in differences:
         mark = "!" if d.dropped else " "
-        print(f"{mark} x{d.times_asked:<3} {d.text[:70]!r:74} {str(d.live):34} -> {d.candidate}")
+        print(f"{mark} x{d.times_asked:<3} {redact(d.text)[:70]!r:74} {str(d.live):34} -> {d.candidate}")
+    return 0
+
+
+def unix_time(value: str) -> float:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 date or time: {value!r} (e.g. 2026-11-01)") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+def _cmd_traffic(args: argparse.Namespace) -> int:
+    report = traffic_report(kb_turns(args.tracker_db, args.since), args.top)
+    print(json.dumps(report.as_dict(), ensure_ascii=False, indent=1) if args.json else format_traffic(report))
     return 0
 
 
@@ -277,7 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--traffic", nargs="?", const="", metavar="TRACKER_DB",
         help="self-calibration: estimate that share from the questions logged in Rasa's tracker store instead "
-        "(default store: $TRACKER_DB, else var/tracker.db)",
+        "(a SQLite path or SQLAlchemy URL; default: $TRACKER_DB, else var/tracker.db)",
     )
     p.add_argument("--version", help="calibrate this version (default: the live one)")
     p.add_argument("--no-publish", action="store_true", help="store the thresholds in a new version but do not publish it")
@@ -287,9 +307,21 @@ def build_parser() -> argparse.ArgumentParser:
         "replay", help="run the questions shoppers asked (tracker store) against a candidate version and the live one"
     )
     p.add_argument("--candidate", help="version to compare (default: the newest unpublished one)")
-    p.add_argument("--tracker-db", help="Rasa's SQLite tracker store (default: $TRACKER_DB, else var/tracker.db)")
+    p.add_argument("--tracker-db", help=TRACKER_HELP)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(handler=_cmd_replay)
+
+    p = commands.add_parser(
+        "traffic",
+        help="how real shoppers' questions fared (tracker store): answered, offered, \"don't know\", handed to a person; "
+        "the most asked unanswered questions and the answers after which shoppers asked for a person",
+    )
+    p.add_argument("--tracker-db", help=TRACKER_HELP)
+    p.add_argument("--since", type=unix_time, help="only questions from this date or time on (ISO 8601, UTC unless it "
+                   "says otherwise, e.g. 2026-11-01 or 2026-11-01T08:00+01:00)")
+    p.add_argument("--top", type=int, default=20, help="questions listed per list (default 20)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(handler=_cmd_traffic)
 
     p = commands.add_parser("serve", help="HTTP endpoint for a CMS or CI: POST /publish with the token in $KB_PUBLISH_TOKEN")
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
@@ -300,4 +332,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except FileNotFoundError as exc:  # no index yet, no tracker store: say so, not a traceback
+        print(exc, file=sys.stderr)
+        return 1

@@ -20,6 +20,7 @@ class Stack:
     rasa_url: str
     action_url: str
     token: str
+    tracker_db: Path
     services: list[Service] = field(default_factory=list)
 
     def send(self, sender: str, message: str) -> list[dict[str, Any]]:
@@ -60,7 +61,7 @@ def start_stack(workdir: Path, env: dict[str, str] | None = None) -> Stack:
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         **env,
     }
-    stack = Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", token)
+    stack = Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", token, Path(common["TRACKER_DB"]))
     try:
         actions = Service(
             f"actions-{action_port}",

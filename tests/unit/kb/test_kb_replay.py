@@ -3,37 +3,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 from kb_index.replay import Asked, kb_questions
 from tests.support.small_kb import cli
-
-# The table Rasa's SQLTrackerStore creates (rasa/core/tracker_store.py, SQLEvent).
-EVENTS_TABLE = """CREATE TABLE events (
-    id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, type_name VARCHAR(255) NOT NULL,
-    timestamp FLOAT, intent_name VARCHAR(255), action_name VARCHAR(255), data TEXT)"""
-
-
-def tracker_with(path, conversations: dict[str, list[tuple[str, str]]]) -> None:
-    """Events as Rasa stores them: ('user', text), ('action', name) or ('slot', "name=value") per conversation."""
-    connection = sqlite3.connect(path)
-    connection.execute(EVENTS_TABLE)
-    for sender, events in conversations.items():
-        for n, (kind, value) in enumerate(events):
-            data = {"event": kind, "timestamp": float(n)}
-            if kind == "user":
-                data["text"] = value
-            elif kind == "slot":
-                data["name"], data["value"] = value.split("=")
-            else:
-                data["name"] = value
-            connection.execute(
-                "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, data) VALUES (?, ?, ?, ?, ?, ?)",
-                (sender, kind, float(n), None, value if kind == "action" else None, json.dumps(data)),
-            )
-    connection.commit()
-    connection.close()
-
+from tests.support.tracker_store import tracker_with
 
 LOG = {
     "a": [("user", "hello"), ("action", "utter_greet"), ("user", "I'd like a present card for my brother"),
