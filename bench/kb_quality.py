@@ -7,7 +7,8 @@ sentences; queries = test sentences.
 
 ours       the real index (build_index + KBIndex, configured encoder and scoring);
            thresholds chosen WITHOUT test labels by self-calibration on the KB's own
-           questions (kb_index/calibration.py), then checked on test;
+           questions (kb_index/calibration.py; articles ranked by the hybrid score,
+           answer / suggest / hand off decided on its dense part), then checked on test;
 naive CV   the same, calibrated by plain cross-validation (no near-duplicate
            removal, pseudo out-of-scope share as the folds give it): what the
            issue warns about;
