@@ -27,7 +27,7 @@ from desk.follower import EventFollower
 from desk.rasa_client import RasaClient
 from desk.security import security_headers
 from desk.settings import DeskSettings
-from desk.views import agent_views, auth_views, bot_api
+from desk.views import agent_views, auth_views, bot_api, kb_views
 
 log = logging.getLogger(__name__)
 # aiohttp-session 2.12 stores its session under plain string keys, which aiohttp warns about on every request.
@@ -70,6 +70,7 @@ def build_app(
     auth_views.add_routes(app)
     agent_views.add_routes(app)
     bot_api.add_routes(app)
+    kb_views.add_routes(app)
     app.router.add_static("/static/", HERE / "static")
     return app
 

@@ -23,6 +23,7 @@ class SmtpSettings:
 class DeskSettings:
     database_url: str  # SQLAlchemy URL of the desk's own database
     event_broker_url: str  # SQLAlchemy URL of Rasa's SQL event broker database
+    tracker_store: str  # Rasa's SQL tracker store, read for the KB report: a SQLite path or a SQLAlchemy URL
     config_path: Path | None  # the assistant.yml the support hours come from (None: the default one)
     agent_idle_minutes: float
     minutes_per_conversation: float
@@ -46,6 +47,11 @@ def _sqlite_url(value: str, base: Path) -> str:
     return value
 
 
+def _path_or_url(value: str, base: Path) -> str:
+    """A URL as is; a path relative to ``base`` (kept a path: the KB report opens a SQLite file read-only)."""
+    return value if "://" in value else str((base / value).resolve())
+
+
 def _smtp(section: Mapping[str, Any], env: Mapping[str, str]) -> SmtpSettings | None:
     host = env.get("SMTP_HOST", section.get("host") or "")
     if not host:
@@ -61,6 +67,7 @@ def load_desk_settings(path: Path | None = None, env: Mapping[str, str] | None =
     return DeskSettings(
         database_url=_sqlite_url(env.get("DESK_DATABASE", desk["database"]), base),
         event_broker_url=_sqlite_url(env.get("EVENT_BROKER_DB", desk["event_broker_database"]), base),
+        tracker_store=_path_or_url(env.get("TRACKER_DB", desk.get("tracker_store", "var/tracker.db")), base),
         config_path=path,
         agent_idle_minutes=float(desk.get("agent_idle_minutes", 5)),
         minutes_per_conversation=float(desk.get("minutes_per_conversation", 6)),

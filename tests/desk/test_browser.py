@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from tests.desk.support import ALWAYS_OPEN, PASSWORD, write_config
 from tests.support.browser import chromium
 from tests.support.processes import ARTIFACTS
 from tests.support.threaded_server import serve_in_thread
+from tests.support.tracker_store import KB, outcome, tracker_with
 
 HOSTILE = '<script>window.__xss = 1</script><img src="x" onerror="window.__xss = 2">'
 
@@ -22,8 +24,13 @@ HOSTILE = '<script>window.__xss = 1</script><img src="x" onerror="window.__xss =
 @pytest.fixture
 def running(tmp_path: Path) -> Iterator[tuple[FakeRasa, DeskProcess]]:
     fake = FakeRasa(tmp_path / "events.db", token=secrets.token_urlsafe(8))
+    # The bot's tracker store, with an hour-old conversation of its own: what the KB report reads.
+    tracker_with(tmp_path / "tracker.db", {"shopper-3": [("user", HOSTILE), KB, *outcome("unknown")]},
+                 started={"shopper-3": time.time() - 3600})
     with serve_in_thread(fake.app()) as rasa_url:
-        env = {**os.environ, **desk_env(write_config(tmp_path, ALWAYS_OPEN), rasa_url, fake.token)}
+        config = write_config(tmp_path, ALWAYS_OPEN, tracker_store=str(tmp_path / "tracker.db"))
+        env = {**os.environ, **desk_env(config, rasa_url, fake.token)}
+        env.pop("TRACKER_DB", None)
         assert create_agent(env, "anna", "Anna", PASSWORD).returncode == 0
         desk = start_desk(env)
         try:
@@ -86,3 +93,24 @@ def test_an_agent_signs_in_takes_the_conversation_and_replies(running: tuple[Fak
     assert [(d.channel, d.text) for d in delivered] == [
         ("socketio", "Anna: Hi, I'm Anna. I've asked the courier and will update you within the hour.")
     ]
+
+
+def test_an_agent_reads_the_kb_report(running: tuple[FakeRasa, DeskProcess]) -> None:
+    _, desk = running
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        page.goto(f"{desk.url}/login")
+        page.fill("input[name=username]", "anna")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.get_by_role("link", name="KB report").click()
+        page.wait_for_url("**/kb")
+        assert page.locator("#kb-questions").inner_text() == "1"
+        assert page.locator("#kb-unknown").inner_text().startswith("did not know\t1\t100.0 %")
+        assert page.locator("#kb-unanswered td").nth(2).inner_text() == HOSTILE.lower()
+        page.get_by_role("link", name="24 hours").click()
+        page.wait_for_url("**/kb?days=1")
+        assert page.locator("#kb-questions").inner_text() == "1"
+        page.screenshot(path=str(ARTIFACTS / "desk-kb-report.png"), full_page=True)
+        assert page.evaluate("window.__xss") is None
+        assert page.locator("#kb-report img").count() == 0

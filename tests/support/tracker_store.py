@@ -36,3 +36,31 @@ def tracker_with(path: Path, conversations: dict[str, list[tuple[str, Any]]], st
             )
     connection.commit()
     connection.close()
+
+
+KB = ("action", "action_answer_from_kb")
+HANDOFF = ("action", "action_handoff")
+
+
+def outcome(value: str, *articles: str) -> list[tuple[str, Any]]:
+    """The slots action_answer_from_kb sets."""
+    return [("slot", ("kb_outcome", value)), ("slot", ("kb_candidates", [{"article_id": a, "score": 0.9} for a in articles]))]
+
+
+EN = ("slot", "language=en")
+# Five conversations with six KB questions: what `kb_index traffic` and the desk's KB report count.
+CONVERSATIONS = {
+    # "don't know", then the person button.
+    "s1": [EN, ("user", "do you ship to the moon?"), KB, *outcome("unknown"), ("user", "/request_human"), HANDOFF],
+    # Answered outright, then a person asked for in words (the NLU runs the handoff).
+    "s2": [EN, ("user", "where do I send back a vase, my mail is anna.nowak@example.com"), KB, *outcome("answer", "returns"),
+           ("user", "that is not what I asked, a human please"), HANDOFF],
+    # Offered two articles, one picked (its answer is not a new question).
+    "s3": [EN, ("user", "card payment?"), KB, *outcome("suggest", "payment", "gift-cards"),
+           ("user", '/choose_article{"article_id": "payment"}'), KB, *outcome("answer", "payment")],
+    # Polish, "don't know", and the shopper leaves.
+    "s4": [("slot", "language=pl"), ("user", "czy wysyłacie na księżyc"), KB, *outcome("unknown")],
+    # The moon again, then another question answered; the greeting is not a KB question.
+    "s5": [EN, ("user", "hi"), ("action", "utter_greet"), ("user", "Do you ship to the Moon?"), KB, *outcome("unknown"),
+           ("user", "how long is delivery"), KB, *outcome("answer", "delivery")],
+}

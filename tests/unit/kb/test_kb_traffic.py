@@ -6,33 +6,7 @@ import json
 
 from kb_index.traffic import kb_turns, redact, traffic_report
 from tests.support.small_kb import cli
-from tests.support.tracker_store import tracker_with
-
-KB = ("action", "action_answer_from_kb")
-HANDOFF = ("action", "action_handoff")
-
-
-def outcome(value: str, *articles: str) -> list[tuple[str, object]]:
-    """The slots action_answer_from_kb sets."""
-    return [("slot", ("kb_outcome", value)), ("slot", ("kb_candidates", [{"article_id": a, "score": 0.9} for a in articles]))]
-
-
-EN = ("slot", "language=en")
-CONVERSATIONS = {
-    # "don't know", then the person button.
-    "s1": [EN, ("user", "do you ship to the moon?"), KB, *outcome("unknown"), ("user", "/request_human"), HANDOFF],
-    # Answered outright, then a person asked for in words (the NLU runs the handoff).
-    "s2": [EN, ("user", "where do I send back a vase, my mail is anna.nowak@example.com"), KB, *outcome("answer", "returns"),
-           ("user", "that is not what I asked, a human please"), HANDOFF],
-    # Offered two articles, one picked (its answer is not a new question).
-    "s3": [EN, ("user", "card payment?"), KB, *outcome("suggest", "payment", "gift-cards"),
-           ("user", '/choose_article{"article_id": "payment"}'), KB, *outcome("answer", "payment")],
-    # Polish, "don't know", and the shopper leaves.
-    "s4": [("slot", "language=pl"), ("user", "czy wysyłacie na księżyc"), KB, *outcome("unknown")],
-    # The moon again, then another question answered; the greeting is not a KB question.
-    "s5": [EN, ("user", "hi"), ("action", "utter_greet"), ("user", "Do you ship to the Moon?"), KB, *outcome("unknown"),
-           ("user", "how long is delivery"), KB, *outcome("answer", "delivery")],
-}
+from tests.support.tracker_store import CONVERSATIONS, tracker_with
 
 
 def test_each_kb_question_is_followed_to_what_the_shopper_did_next(tmp_path):
