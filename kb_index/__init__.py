@@ -2,7 +2,7 @@
 
     from kb_index import load_kb_settings, open_index
     index = open_index(load_kb_settings())
-    index.search("how long does shipping take?", k=3)   # -> [Hit(article_id, score, matched)]
+    index.search("how long does shipping take?", k=3)   # -> [Hit(article_id, score, matched, dense)]
 """
 
 from kb_index.index import Hit, KBIndex
