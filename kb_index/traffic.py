@@ -59,11 +59,14 @@ def tracker_events(location: str | Path | None, since: float | None = None) -> I
     query += " WHERE timestamp >= :since" if since is not None else ""
     try:
         with engine.connect() as connection:
-            rows = connection.execute(sqlalchemy.text(query + " ORDER BY sender_id, id"), {"since": since}).fetchall()
+            # Streamed: a busy shop's store holds millions of events.
+            rows = connection.execution_options(stream_results=True, yield_per=1000).execute(
+                sqlalchemy.text(query + " ORDER BY sender_id, id"), {"since": since}
+            )
+            for sender, type_name, timestamp, data in rows:
+                yield sender, type_name, float(timestamp or 0.0), json.loads(data or "{}")
     finally:
         engine.dispose()
-    for sender, type_name, timestamp, data in rows:
-        yield sender, type_name, float(timestamp or 0.0), json.loads(data or "{}")
 
 
 @dataclass

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from desk.app import build_app
 from desk.context import DESK, Desk
 from desk.settings import load_desk_settings
 from tests.desk.fake_rasa import FakeRasa
+from tests.desk.postgres import postgres_bin, temporary_postgres
 from tests.desk.support import PASSWORD, Clock, calendar, sign_in, write_config
 
 BOT_TOKEN = "bot-token-for-tests"
@@ -96,3 +97,12 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
     running = await start_harness(tmp_path)
     yield running
     await stop_harness(running)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """One throw-away PostgreSQL server for the session's tests."""
+    if postgres_bin() is None:
+        pytest.skip("PostgreSQL (Debian package postgresql) is not installed")
+    with temporary_postgres() as url:
+        yield url

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from desk import agents, handoffs
 from desk.db import metadata, open_database
 from desk.transcript import Context, Line
-from tests.desk.postgres import postgres_bin, temporary_postgres
 from tests.desk.support import MONDAY_MORNING, PASSWORD
 
 CONTEXT = Context(
@@ -25,14 +24,6 @@ CONTEXT = Context(
     order_status="shipped",
     kb_candidates=[{"id": "returns", "title": "Zwroty – jak oddać?", "score": 0.43}],
 )
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    if postgres_bin() is None:
-        pytest.skip("PostgreSQL (Debian package postgresql) is not installed")
-    with temporary_postgres() as url:
-        yield url
 
 
 @pytest_asyncio.fixture(loop_scope="function", params=["sqlite", "postgresql"])

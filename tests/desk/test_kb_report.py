@@ -10,11 +10,13 @@ from tests.support.tracker_store import CONVERSATIONS, KB, outcome, tracker_with
 HOSTILE = "<script>window.__xss = 1</script> do you sell <b>bold</b> vases?"
 
 
-async def report_page(tmp_path: Path, conversations: dict, days_ago: float, query: str = "") -> tuple[int, str]:
+async def report_page(
+    tmp_path: Path, conversations: dict, days_ago: float, query: str = "", tracker: str | None = None
+) -> tuple[int, str]:
     """The KB report as a signed-in agent sees it, over a tracker store whose conversations started ``days_ago``."""
     tmp_path.mkdir(parents=True, exist_ok=True)
-    tracker = tmp_path / "tracker.db"
-    harness: Harness = await start_harness(tmp_path, tracker_store=str(tracker))
+    tracker = tracker or str(tmp_path / "tracker.db")
+    harness: Harness = await start_harness(tmp_path, tracker_store=tracker)
     try:
         started = harness.clock().timestamp() - days_ago * 86400
         tracker_with(tracker, conversations, started={sender: started for sender in conversations})
@@ -33,6 +35,11 @@ async def test_the_report_counts_answers_offers_and_handoffs_of_the_period(tmp_p
     assert "asked for a person: 1 (50.0 % of answers)" in page and "picked one: 1 (100.0 %)" in page
     assert "<td>2×</td><td>en</td><td>do you ship to the moon?</td>" in page  # the most asked gap first
     assert "[e-mail]" in page and "anna.nowak" not in page  # personal data stays out
+
+
+async def test_the_report_reads_a_postgresql_tracker_store(tmp_path: Path, postgres_url: str) -> None:
+    _, page = await report_page(tmp_path, CONVERSATIONS, days_ago=1, tracker=postgres_url)
+    assert '<span id="kb-questions">6</span> questions in 5 conversations' in page
 
 
 async def test_shopper_text_is_shown_as_text(tmp_path: Path) -> None:

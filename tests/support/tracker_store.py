@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 # The table Rasa's SQLTrackerStore creates (rasa/core/tracker_store.py, SQLEvent).
-EVENTS_TABLE = """CREATE TABLE events (
-    id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, type_name VARCHAR(255) NOT NULL,
-    timestamp FLOAT, intent_name VARCHAR(255), action_name VARCHAR(255), data TEXT)"""
+EVENTS = sa.Table(
+    "events", sa.MetaData(),
+    sa.Column("id", sa.Integer, primary_key=True), sa.Column("sender_id", sa.String(255), nullable=False),
+    sa.Column("type_name", sa.String(255), nullable=False), sa.Column("timestamp", sa.Float),
+    sa.Column("intent_name", sa.String(255)), sa.Column("action_name", sa.String(255)), sa.Column("data", sa.Text),
+)
 
 
-def tracker_with(path: Path, conversations: dict[str, list[tuple[str, Any]]], started: dict[str, float] | None = None) -> None:
-    """Events per conversation: ('user', text), ('action', name), ('slot', "name=value") or ('slot', (name, value)).
+def tracker_with(
+    location: Path | str, conversations: dict[str, list[tuple[str, Any]]], started: dict[str, float] | None = None
+) -> None:
+    """A tracker store (a SQLite path or a SQLAlchemy URL) holding these conversations.
 
-    Each conversation's events are one second apart from its ``started`` time (default 0).
+    Events: ('user', text), ('action', name), ('slot', "name=value") or ('slot', (name, value)),
+    one second apart from the conversation's ``started`` time (default 0).
     """
-    connection = sqlite3.connect(path)
-    connection.execute(EVENTS_TABLE)
+    engine = sa.create_engine(str(location) if "://" in str(location) else f"sqlite:///{location}")
+    rows = []
     for sender, events in conversations.items():
         for n, (kind, value) in enumerate(events):
             timestamp = (started or {}).get(sender, 0.0) + n
@@ -30,12 +37,14 @@ def tracker_with(path: Path, conversations: dict[str, list[tuple[str, Any]]], st
                 data["name"], data["value"] = value.split("=") if isinstance(value, str) else value
             else:
                 data["name"] = value
-            connection.execute(
-                "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, data) VALUES (?, ?, ?, ?, ?, ?)",
-                (sender, kind, timestamp, None, value if kind == "action" else None, json.dumps(data)),
-            )
-    connection.commit()
-    connection.close()
+            rows.append({"sender_id": sender, "type_name": kind, "timestamp": timestamp,
+                         "action_name": value if kind == "action" else None, "data": json.dumps(data)})
+    try:
+        with engine.begin() as connection:
+            EVENTS.metadata.create_all(connection)
+            connection.execute(EVENTS.insert(), rows)
+    finally:
+        engine.dispose()
 
 
 KB = ("action", "action_answer_from_kb")
