@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -14,10 +15,16 @@ from actions.handoff import HOURS
 from actions.kb_answer import look_up, send_decision
 from business_hours import format_day
 
+# dateparser reads the "a" of "on a saturday" as a number and lands on a date weeks away.
+ARTICLE_BEFORE_WEEKDAY = re.compile(r"\b(?:a|an)\s+(?=(?:mon|tues|wednes|thurs|fri|satur|sun)day\b)", re.IGNORECASE)
+
 
 def day_asked(text: str, today: datetime) -> datetime | None:
+    """The day a question is about ("on saturday" = the next one), or None when it names no day."""
     found = search_dates(
-        text, languages=["en", "pl", "ru"], settings={"PREFER_DATES_FROM": "future", "RELATIVE_BASE": today.replace(tzinfo=None)}
+        ARTICLE_BEFORE_WEEKDAY.sub("", text),
+        languages=["en", "pl", "ru"],
+        settings={"PREFER_DATES_FROM": "future", "RELATIVE_BASE": today.replace(tzinfo=None)},
     )
     return found[0][1] if found else None
 
@@ -33,7 +40,7 @@ class ActionAnswerOpeningOnDate(Action):
         if asked is None:  # "when are you open?" with no day: the KB article on hours answers it
             decision, hits = await look_up(text, lang)
             return send_decision(dispatcher, decision, hits, lang)
-        hours = HOURS.day(asked.date())
+        hours = HOURS.day(asked.date(), lang)
         day = format_day(asked.date(), lang)
         if hours.holiday:
             dispatcher.utter_message(response="utter_closed_holiday", day=day, holiday=hours.holiday)

@@ -1,4 +1,8 @@
-"""The support calendar: weekly opening hours, holidays and a time zone, from assistant.yml."""
+"""The support calendar: weekly opening hours, holidays and a time zone, from assistant.yml.
+
+A country's public holidays come from the ``holidays`` package, for every year, so the
+calendar does not go stale on 1 January; the shop's own closed days are listed by date.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import holidays
 from babel.dates import format_date
 
 from kb_index.settings import load_raw_settings
@@ -40,22 +45,53 @@ def _interval(text: str) -> tuple[time, time]:
     return start, end
 
 
+class PublicHolidays:
+    """A country's public holidays, named in the shopper's language where the package has it (else English)."""
+
+    def __init__(self, country: str) -> None:
+        try:
+            self._supported = holidays.country_holidays(country).supported_languages
+        except NotImplementedError:
+            raise ValueError(f"support_hours.country: no holidays known for {country!r}; use an ISO code such as PL") from None
+        self.country = country
+        self._by_language: dict[str, holidays.HolidayBase] = {}
+
+    def name(self, day: date, language: str = "en") -> str | None:
+        return self._calendar(language).get(day)
+
+    def _calendar(self, language: str) -> holidays.HolidayBase:
+        variant = next((v for v in self._supported if v.split("_")[0] == language), None)
+        variant = variant or next((v for v in self._supported if v.startswith("en")), None)
+        if variant not in self._by_language:
+            self._by_language[variant] = holidays.country_holidays(self.country, language=variant)
+        return self._by_language[variant]
+
+
 @dataclass(frozen=True)
 class SupportHours:
     timezone: ZoneInfo
     weekly: dict[int, tuple[tuple[time, time], ...]]
-    holidays: dict[date, str]
+    holidays: dict[date, str]  # the shop's own closed days
     ticket_reply_within_hours: float
+    public_holidays: PublicHolidays | None = None
 
     @classmethod
     def from_dict(cls, settings: dict[str, Any]) -> SupportHours:
         weekly = {i: tuple(_interval(t) for t in settings["weekly"].get(name) or []) for i, name in enumerate(WEEKDAYS)}
-        holidays = {date.fromisoformat(str(h["date"])): str(h["name"]) for h in settings.get("holidays") or []}
-        return cls(ZoneInfo(settings["timezone"]), weekly, holidays, float(settings.get("ticket_reply_within_hours", 8)))
+        own = {date.fromisoformat(str(h["date"])): str(h["name"]) for h in settings.get("holidays") or []}
+        country = settings.get("country")
+        return cls(
+            ZoneInfo(settings["timezone"]),
+            weekly,
+            own,
+            float(settings.get("ticket_reply_within_hours", 8)),
+            PublicHolidays(str(country)) if country else None,
+        )
 
-    def day(self, day: date) -> DayHours:
-        if day in self.holidays:
-            return DayHours(day, (), self.holidays[day])
+    def day(self, day: date, language: str = "en") -> DayHours:
+        holiday = self.holidays.get(day) or (self.public_holidays and self.public_holidays.name(day, language))
+        if holiday:
+            return DayHours(day, (), holiday)
         return DayHours(day, self.weekly[day.weekday()])
 
     def _local(self, at: datetime) -> datetime:
