@@ -134,6 +134,8 @@ def load_calibration_queries(settings: KBSettings) -> list[LabelledQuery]:
     queries, problems = [], []
     for path in settings.calibration_queries:
         if not path.exists():
+            # Not an error: a KB may be built before its questions are written; but a typo must not pass unseen.
+            log.warning("calibration questions %s not found; thresholds stay as they were", path)
             continue
         try:
             queries += load_queries(path)

@@ -176,3 +176,9 @@ def test_an_unreadable_calibration_file_is_reported_and_nothing_goes_live(settin
     result = cli(settings, "build", "--full", env={"KB_CALIBRATION_QUERIES": str(missing_column)})
     assert result.returncode == 1 and "calibration questions unreadable" in result.stderr
     assert "live index is unchanged" in result.stderr
+
+
+def test_a_missing_calibration_file_is_named_in_a_warning(settings, tmp_path):
+    typo = tmp_path / "calibraton.yml"
+    result = cli(settings, "build", env={"KB_CALIBRATION_QUERIES": str(typo)})
+    assert result.returncode == 0 and f"calibration questions {typo} not found" in result.stderr
