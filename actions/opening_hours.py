@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from dateparser.search import search_dates
@@ -14,13 +14,46 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.handoff import HOURS
 from actions.kb_answer import look_up, send_decision
 from business_hours import format_day
+from kb_index.lexical import fold
 
 # dateparser reads the "a" of "on a saturday" as a number and lands on a date weeks away.
 ARTICLE_BEFORE_WEEKDAY = re.compile(r"\b(?:a|an)\s+(?=(?:mon|tues|wednes|thurs|fri|satur|sun)day\b)", re.IGNORECASE)
 
 
+# Words of holiday names a shopper leaves out ("Boże Narodzenie (pierwszy dzień)", "National Independence Day").
+HOLIDAY_FILLER = frozenset({"day", "the", "all", "national", "dzien", "pierwszy", "drugi", "swieto", "narodowe", "panstwowe"})
+
+
+def _words(text: str) -> list[str]:
+    return [word for word in re.findall(r"\w+", fold(text)) if len(word) > 2 and word not in HOLIDAY_FILLER]
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Equal up to an inflected ending: "wigilię" / "wigilia", "christmas" / "christmas"."""
+    length = min(5, len(a), len(b))
+    return length >= 3 and a[:length] == b[:length]
+
+
+def holiday_asked(text: str, holidays: list[tuple[date, str]]) -> date | None:
+    """The holiday a question names ("are you open on Easter Monday?"): every word of its name must appear.
+
+    The most specific name wins ("christmas eve" over "christmas day"), then the soonest date.
+    """
+    asked = _words(text)
+    best: tuple[int, date] | None = None
+    for day, name in holidays:
+        words = _words(name)
+        if words and all(any(_same_word(word, said) for said in asked) for word in words):
+            if best is None or len(words) > best[0]:
+                best = (len(words), day)
+    return best[1] if best else None
+
+
 def day_asked(text: str, today: datetime) -> datetime | None:
     """The day a question is about ("on saturday" = the next one), or None when it names no day."""
+    holiday = holiday_asked(text, HOURS.holidays_from(today.date(), ("en", "pl")))
+    if holiday is not None:  # before dateparser, which reads "Easter Monday" as the next Monday
+        return datetime.combine(holiday, datetime.min.time())
     found = search_dates(
         ARTICLE_BEFORE_WEEKDAY.sub("", text),
         languages=["en", "pl", "ru"],

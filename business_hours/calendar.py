@@ -94,6 +94,15 @@ class SupportHours:
             return DayHours(day, (), holiday)
         return DayHours(day, self.weekly[day.weekday()])
 
+    def holidays_from(self, start: date, languages: tuple[str, ...] = ("en",), days: int = SEARCH_DAYS) -> list[tuple[date, str]]:
+        """Every named closed day from ``start`` on, with its name in each of ``languages``, soonest first."""
+        found = []
+        for offset in range(days):
+            day = start + timedelta(days=offset)
+            names = {self.day(day, language).holiday for language in languages} - {None}
+            found += [(day, name) for name in sorted(names)]
+        return found
+
     def _local(self, at: datetime) -> datetime:
         if at.tzinfo is None:
             raise ValueError("times must be timezone-aware")

@@ -69,6 +69,12 @@ def test_opening_on_a_date_comes_from_the_calendar(stack: Stack):
     assert f"Sunday {sunday.day.day} " in reply and (sunday.holiday or "not in") in reply
 
 
+def test_a_holiday_asked_by_name_is_answered_in_the_shoppers_language(stack: Stack):
+    assert "(Easter Monday)" in text_of(stack.send(sender(), "are you open on Easter Monday?"))
+    reply = text_of(stack.send(sender(), "czy pracujecie w Boże Narodzenie?"))
+    assert "25 grudnia, Boże Narodzenie (pierwszy dzień)" in reply and "nieczynni" in reply
+
+
 def test_after_a_handoff_ends_the_bot_asks_for_a_rating(stack: Stack):
     me = sender()
     stack.send(me, "hello")

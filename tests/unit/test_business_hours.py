@@ -67,6 +67,29 @@ def test_a_weekday_means_the_next_one_whatever_today_is(question):
         assert asked.weekday() == 5 and today.date() <= asked <= today.date() + timedelta(days=7), (today, asked)
 
 
+@pytest.mark.parametrize(
+    ("question", "holiday"),
+    [
+        ("are you open on Easter Monday?", date(2027, 3, 29)),  # not the next Monday
+        ("are you open on christmas?", date(2026, 12, 25)),
+        ("open on christmas eve?", date(2026, 12, 24)),  # the more specific name
+        ("open on the second day of christmas?", date(2026, 12, 26)),
+        ("is support there on independence day", date(2027, 11, 11)),
+        ("czy pracujecie w Boże Narodzenie?", date(2026, 12, 25)),
+        ("czy pracujecie w Trzech Króli", date(2027, 1, 6)),
+        ("czy pracujecie w Nowy Rok?", date(2027, 1, 1)),
+    ],
+)
+def test_a_holiday_named_in_the_question_is_the_day_asked(question, holiday):
+    assert day_asked(question, datetime(2026, 12, 1, 10, 0)).date() == holiday
+
+
+def test_a_word_shared_with_a_holiday_name_is_not_that_holiday():
+    today = datetime(2026, 12, 1, 10, 0)
+    assert day_asked("are you open on monday?", today).date() == date(2026, 12, 7)  # not Easter Monday
+    assert day_asked("are you open all week?", today) is None  # not All Saints' Day
+
+
 def test_a_question_without_a_day_names_none():
     assert day_asked("when are you open?", datetime(2026, 12, 1, 10, 0)) is None
     assert day_asked("are you open on 24 December?", datetime(2026, 12, 1)).date() == date(2026, 12, 24)
