@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from dateparser.search import search_dates
@@ -34,15 +36,20 @@ def _same_word(a: str, b: str) -> bool:
     return length >= 3 and a[:length] == b[:length]
 
 
-def holiday_asked(text: str, holidays: list[tuple[date, str]]) -> date | None:
+@lru_cache(maxsize=2)
+def upcoming_holidays(today: date) -> tuple[tuple[date, tuple[str, ...]], ...]:
+    """The coming year's holidays as the words of their English and Polish names; computed once a day, not per question."""
+    return tuple((day, tuple(_words(name))) for day, name in HOURS.holidays_from(today, ("en", "pl")))
+
+
+def holiday_asked(text: str, holidays: Iterable[tuple[date, Sequence[str]]]) -> date | None:
     """The holiday a question names ("are you open on Easter Monday?"): every word of its name must appear.
 
     The most specific name wins ("christmas eve" over "christmas day"), then the soonest date.
     """
     asked = _words(text)
     best: tuple[int, date] | None = None
-    for day, name in holidays:
-        words = _words(name)
+    for day, words in holidays:
         if words and all(any(_same_word(word, said) for said in asked) for word in words):
             if best is None or len(words) > best[0]:
                 best = (len(words), day)
@@ -51,7 +58,7 @@ def holiday_asked(text: str, holidays: list[tuple[date, str]]) -> date | None:
 
 def day_asked(text: str, today: datetime) -> datetime | None:
     """The day a question is about ("on saturday" = the next one), or None when it names no day."""
-    holiday = holiday_asked(text, HOURS.holidays_from(today.date(), ("en", "pl")))
+    holiday = holiday_asked(text, upcoming_holidays(today.date()))
     if holiday is not None:  # before dateparser, which reads "Easter Monday" as the next Monday
         return datetime.combine(holiday, datetime.min.time())
     found = search_dates(

@@ -60,11 +60,11 @@ class PublicHolidays:
         return self._calendar(language).get(day)
 
     def _calendar(self, language: str) -> holidays.HolidayBase:
-        variant = next((v for v in self._supported if v.split("_")[0] == language), None)
-        variant = variant or next((v for v in self._supported if v.startswith("en")), None)
-        if variant not in self._by_language:
-            self._by_language[variant] = holidays.country_holidays(self.country, language=variant)
-        return self._by_language[variant]
+        if language not in self._by_language:
+            variant = next((v for v in self._supported if v.split("_")[0] == language), None)
+            variant = variant or next((v for v in self._supported if v.startswith("en")), None)
+            self._by_language[language] = holidays.country_holidays(self.country, language=variant)
+        return self._by_language[language]
 
 
 @dataclass(frozen=True)

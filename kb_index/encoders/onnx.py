@@ -122,6 +122,8 @@ class OnnxEncoder:
         import onnxruntime
 
         source = Path(model_path(model))
+        if not (source / "modules.json").is_file():
+            raise ValueError(f"type: onnx needs a packaged model or a local sentence-transformers folder; {model!r} is neither")
         self._pooling = pooling_mode(source)
         self._tokenizer = batch_tokenizer(source)
         options = onnxruntime.SessionOptions()

@@ -65,3 +65,8 @@ def test_a_model_with_extra_layers_or_other_pooling_is_refused(tmp_path: Path):
     (copy / "modules.json").write_text(json.dumps(modules))
     with pytest.raises(ValueError, match="Dense.*type: sentence-transformers"):
         pooling_mode(copy)
+
+
+def test_a_model_that_is_not_a_local_folder_is_named_in_the_error(tmp_path: Path):
+    with pytest.raises(ValueError, match="'sentence-transformers/all-mpnet-base-v2' is neither"):
+        make_encoder({"type": "onnx", "model": "sentence-transformers/all-mpnet-base-v2", "cache_dir": str(tmp_path)})
