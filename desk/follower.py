@@ -3,6 +3,8 @@
 Events are applied in id order. The cursor (the last id applied) is stored in the
 desk database in the same transaction as the change an event makes, so a desk
 restart neither loses nor repeats anything: it carries on from the cursor.
+A new handoff's transcript and context come from Rasa's tracker, read apart from
+the events (table ``pending_histories``), so no conversation can hold up the others.
 """
 
 from __future__ import annotations
