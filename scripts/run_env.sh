@@ -17,6 +17,8 @@ add KB_PORT 5090
 add RASA_URL http://127.0.0.1:5005
 add RASA_TOKEN "$(secret)"
 add ACTION_ENDPOINT_URL http://127.0.0.1:5055/webhook
+add ACTION_SERVER_TOKEN "$(secret)"
+add ORDER_VERIFICATION_KEY "$(secret)"
 add TRACKER_DB var/tracker.db
 add EVENT_BROKER_DB var/events.db
 add DESK_URL http://127.0.0.1:5080

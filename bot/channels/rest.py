@@ -14,6 +14,8 @@ from rasa.core.channels.rest import RestInput
 from sanic.exceptions import InvalidUsage, PayloadTooLarge
 from sanic.request import Request
 
+from bot.channels.metadata import client_address, with_client_address
+
 MAX_SENDER_CHARS = 128
 
 
@@ -67,4 +69,4 @@ class ShopRestInput(RestInput):
         metadata = self._body(request).get("metadata")
         if metadata is not None and not isinstance(metadata, dict):
             raise InvalidUsage("'metadata' must be a JSON object")
-        return metadata
+        return with_client_address(metadata, client_address(request))

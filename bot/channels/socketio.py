@@ -1,10 +1,11 @@
 """The socket.io channel for the website chat widget (widget/).
 
-Rasa 3.6's SocketIOInput, with two changes:
+Rasa 3.6's SocketIOInput, with three changes:
 
 - An agent's reply keeps the fields that say who wrote it. The desk appends it as a bot event
   with metadata ``from_agent``/``agent_name`` (docs/handoff.md); Rasa's SocketIOOutput sends
   text messages as ``{"text": ...}`` only, so the widget could not show the agent's name.
+- Every message carries the client's address in its metadata (bot/channels/metadata.py).
 - Malformed ``user_uttered`` events (not an object, no text, more than ``max_message_chars``)
   are ignored instead of reaching NLU or raising, as the REST channel refuses them.
 
@@ -21,6 +22,8 @@ from typing import Any
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
+
+from bot.channels.metadata import client_address, with_client_address
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +61,14 @@ class ShopSocketIOInput(SocketIOInput):
             if not isinstance(text, str) or not text.strip() or len(text) > self.max_message_chars:
                 log.warning("socket.io message ignored: not a text of 1 to %d characters", self.max_message_chars)
                 return
-            await rasa_handler(sid, data)
+            metadata = with_client_address(data.get(self.metadata_key), self._address(sid))
+            await rasa_handler(sid, {**data, self.metadata_key: metadata})
 
         self.sio.on(self.user_message_evt, handle_message, namespace=self.namespace)
         return socketio_webhook
+
+    def _address(self, sid: str) -> str:
+        """The address of the client behind ``sid``, from the HTTP request that opened its connection."""
+        environ = self.sio.get_environ(sid, namespace=self.namespace) or {}
+        request = environ.get("sanic.request")
+        return client_address(request) if request is not None else environ.get("REMOTE_ADDR", "")

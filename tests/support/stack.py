@@ -21,6 +21,7 @@ class Stack:
     action_url: str
     token: str
     tracker_db: Path
+    env: dict[str, str] = field(default_factory=dict)  # what both servers were started with (secrets included)
     services: list[Service] = field(default_factory=list)
 
     def send(self, sender: str, message: str) -> list[dict[str, Any]]:
@@ -56,16 +57,20 @@ def start_stack(workdir: Path, env: dict[str, str] | None = None) -> Stack:
         # No desk unless a test starts one: port 9 (discard) refuses at once, so the bot works "offline".
         "DESK_URL": "http://127.0.0.1:9",
         "DESK_BOT_TOKEN": "test-bot-token",
+        "ACTION_SERVER_TOKEN": secrets.token_urlsafe(24),
+        "ORDER_VERIFICATION_KEY": secrets.token_urlsafe(32),
         "PYTHONPATH": str(REPO_ROOT),
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         **env,
     }
-    stack = Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", token, Path(common["TRACKER_DB"]))
+    stack = Stack(
+        f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", token, Path(common["TRACKER_DB"]), common
+    )
     try:
         actions = Service(
             f"actions-{action_port}",
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+            [sys.executable, "-m", "actions.server", "--actions", "actions", "--port", str(action_port)],
             common,
         )
         stack.services.append(actions)
