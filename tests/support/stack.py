@@ -13,6 +13,9 @@ import httpx
 from tests.support.processes import REPO_ROOT, Service, free_port
 
 RASA_BIN = REPO_ROOT / ".venv-rasa" / "bin" / "rasa"
+RASA_SERVER = REPO_ROOT / "scripts" / "rasa_server.sh"
+# Ports kept for demo shops whose pages may use the stack's chat widget (SHOP_ORIGINS).
+SHOP_PORTS_PER_STACK = 3
 
 
 @dataclass
@@ -22,7 +25,13 @@ class Stack:
     token: str
     tracker_db: Path
     env: dict[str, str] = field(default_factory=dict)  # what both servers were started with (secrets included)
+    shop_ports: list[int] = field(default_factory=list)
+    shop_origins: list[str] = field(default_factory=list)
     services: list[Service] = field(default_factory=list)
+
+    def take_shop_port(self) -> int:
+        """A port for a demo shop whose origin (http://127.0.0.1:PORT) the stack's Rasa accepts."""
+        return self.shop_ports.pop(0)
 
     def send(self, sender: str, message: str) -> list[dict[str, Any]]:
         """Send a shopper message through the REST channel; returns the bot's messages."""
@@ -49,6 +58,8 @@ def start_stack(workdir: Path, env: dict[str, str] | None = None) -> Stack:
     """Start action server then Rasa, each on a free port, with their own tracker database."""
     env = dict(env or {})
     action_port, rasa_port = free_port(), free_port()
+    shop_ports = [free_port() for _ in range(SHOP_PORTS_PER_STACK)]
+    shop_origins = [f"http://127.0.0.1:{port}" for port in shop_ports]
     token = secrets.token_urlsafe(16)
     common = {
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
@@ -59,13 +70,15 @@ def start_stack(workdir: Path, env: dict[str, str] | None = None) -> Stack:
         "DESK_BOT_TOKEN": "test-bot-token",
         "ACTION_SERVER_TOKEN": secrets.token_urlsafe(24),
         "ORDER_VERIFICATION_KEY": secrets.token_urlsafe(32),
+        "SHOP_ORIGINS": ",".join(shop_origins),
         "PYTHONPATH": str(REPO_ROOT),
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         **env,
     }
     stack = Stack(
-        f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", token, Path(common["TRACKER_DB"]), common
+        f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", token, Path(common["TRACKER_DB"]), common,
+        shop_ports, shop_origins,
     )
     try:
         actions = Service(
@@ -76,11 +89,7 @@ def start_stack(workdir: Path, env: dict[str, str] | None = None) -> Stack:
         stack.services.append(actions)
         rasa = Service(
             f"rasa-{rasa_port}",
-            [
-                str(RASA_BIN), "run", "-m", str(REPO_ROOT / "models"), "--enable-api", f"--auth-token={token}",
-                "--port", str(rasa_port), "--interface", "127.0.0.1", "--credentials", "bot/credentials.yml",
-                "--endpoints", "endpoints.yml",
-            ],
+            [str(RASA_SERVER), "-m", str(REPO_ROOT / "models"), f"--auth-token={token}", "--port", str(rasa_port)],
             common,
         )
         stack.services.append(rasa)
