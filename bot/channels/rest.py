@@ -85,7 +85,7 @@ class ShopRestInput(RestInput):
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
         metadata = self._body(request).get("metadata")
         if metadata is None:
-            return None
+            metadata = {}
         if not isinstance(metadata, dict):
             raise InvalidUsage("'metadata' must be a JSON object")
         problem = oversized_metadata(metadata, self.max_metadata_bytes)
