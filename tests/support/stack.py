@@ -44,8 +44,11 @@ class Stack:
             service.stop()
 
 
-def start_stack(workdir: Path, env: dict[str, str] | None = None) -> Stack:
-    """Start action server then Rasa, each on a free port, with their own tracker database."""
+def start_stack(workdir: Path, env: dict[str, str] | None = None, endpoints: str | Path = "endpoints.yml") -> Stack:
+    """Start action server then Rasa, each on a free port, with their own tracker database.
+
+    ``endpoints``: Rasa's endpoints file (bench/chat_load.py compares another tracker store).
+    """
     env = dict(env or {})
     action_port, rasa_port = free_port(), free_port()
     token = secrets.token_urlsafe(16)
@@ -74,7 +77,7 @@ def start_stack(workdir: Path, env: dict[str, str] | None = None) -> Stack:
             [
                 str(RASA_BIN), "run", "-m", str(REPO_ROOT / "models"), "--enable-api", f"--auth-token={token}",
                 "--port", str(rasa_port), "--interface", "127.0.0.1", "--credentials", "bot/credentials.yml",
-                "--endpoints", "endpoints.yml",
+                "--endpoints", str(endpoints),
             ],
             common,
         )
