@@ -4,6 +4,7 @@ Starts two stacks as `make run` does (Rasa + action server, free ports, the ship
 and KB index), side by side:
   shipped    endpoints.yml: SQLite tracker store + SQL event broker (bot/persistence.py)
   in_memory  the same Rasa, model and action server with Rasa's in-memory tracker store, no broker
+  rasa_sql   the same with Rasa's own SQL tracker store and SQL broker on SQLite (what was shipped before)
 
 Phases (turns interleaved, so machine noise hits every kind alike; every turn a new shopper):
   quiet   greeting on both stacks, KB question on the shipped one
@@ -73,19 +74,24 @@ async def turn(client: httpx.AsyncClient, stack: Stack, sender: str, text: str) 
     return (time.perf_counter() - started) * 1000
 
 
-async def interleaved(client: httpx.AsyncClient, shipped: Stack, in_memory: Stack, rounds: int) -> dict[str, Any]:
+async def interleaved(client: httpx.AsyncClient, stacks: dict[str, Stack], rounds: int) -> dict[str, Any]:
     questions = kb_questions()
-    samples: dict[str, list[float]] = {"greeting_shipped": [], "greeting_in_memory": [], "kb_shipped": []}
+    names = ("greeting_shipped", "greeting_in_memory", "greeting_rasa_sql", "kb_shipped")
+    samples: dict[str, list[float]] = {name: [] for name in names}
     for i in range(rounds):
         greeting = GREETINGS[i % len(GREETINGS)]
-        plan = [("greeting_shipped", shipped, greeting), ("greeting_in_memory", in_memory, greeting),
-                ("kb_shipped", shipped, questions[i % len(questions)])]
-        for name, stack, text in plan[i % 3:] + plan[: i % 3]:  # rotate who goes first
+        plan = [("greeting_shipped", stacks["shipped"], greeting), ("greeting_in_memory", stacks["in_memory"], greeting),
+                ("greeting_rasa_sql", stacks["rasa_sql"], greeting),
+                ("kb_shipped", stacks["shipped"], questions[i % len(questions)])]
+        for name, stack, text in plan[i % 4:] + plan[: i % 4]:  # rotate who goes first
             samples[name].append(await turn(client, stack, f"bench-{uuid.uuid4().hex[:12]}", text))
     result: dict[str, Any] = {name: summary(values) for name, values in samples.items()}
     greeting_p95 = result["greeting_shipped"]["p95_ms"]
     result["kb_vs_greeting_p95"] = round(result["kb_shipped"]["p95_ms"] / greeting_p95, 2)
     result["shipped_vs_in_memory_greeting_p95"] = round(greeting_p95 / result["greeting_in_memory"]["p95_ms"], 2)
+    result["rasa_sql_vs_in_memory_greeting_p95"] = round(
+        result["greeting_rasa_sql"]["p95_ms"] / result["greeting_in_memory"]["p95_ms"], 2
+    )
     return result
 
 
@@ -126,19 +132,20 @@ def rss_mb(stack: Stack, name: str) -> int:
     return 0
 
 
-async def measure(shipped: Stack, in_memory: Stack, rounds: int, shoppers: int) -> dict[str, Any]:
+async def measure(stacks: dict[str, Stack], rounds: int, shoppers: int) -> dict[str, Any]:
+    shipped = stacks["shipped"]
     limits = httpx.Limits(max_connections=shoppers + 8, max_keepalive_connections=shoppers + 8)
     async with httpx.AsyncClient(timeout=120, limits=limits) as client:
         questions = kb_questions()
-        for stack in (shipped, in_memory):  # warm-up: models, index, language detector, connections
+        for stack in stacks.values():  # warm-up: models, index, language detector, connections
             for text in ["hello", *questions[:3]]:
                 await turn(client, stack, f"warm-{uuid.uuid4().hex[:8]}", text)
-        result = {"quiet": await interleaved(client, shipped, in_memory, rounds)}
+        result = {"quiet": await interleaved(client, stacks, rounds)}
         burner = multiprocessing.Process(target=burn, daemon=True)
         burner.start()
         try:
             await asyncio.sleep(1)
-            result["busy_one_core"] = await interleaved(client, shipped, in_memory, rounds)
+            result["busy_one_core"] = await interleaved(client, stacks, rounds)
         finally:
             burner.terminate()
             burner.join()
@@ -148,15 +155,23 @@ async def measure(shipped: Stack, in_memory: Stack, rounds: int, shoppers: int) 
     return result
 
 
-def start_both(workdir: Path) -> tuple[Stack, Stack]:
-    in_memory_endpoints = workdir / "endpoints-in-memory.yml"
-    in_memory_endpoints.write_text("action_endpoint:\n  url: ${ACTION_ENDPOINT_URL}\n", encoding="utf-8")
-    (workdir / "shipped").mkdir()
-    (workdir / "in_memory").mkdir()
-    with ThreadPoolExecutor(2) as pool:
-        shipped = pool.submit(start_stack, workdir / "shipped")
-        in_memory = pool.submit(start_stack, workdir / "in_memory", None, in_memory_endpoints)
-        return shipped.result(), in_memory.result()
+def start_all(workdir: Path) -> dict[str, Stack]:
+    shipped = (REPO_ROOT / "endpoints.yml").read_text(encoding="utf-8")
+    endpoints = {
+        "shipped": REPO_ROOT / "endpoints.yml",
+        "in_memory": "action_endpoint:\n  url: ${ACTION_ENDPOINT_URL}\n",
+        "rasa_sql": shipped.replace("type: bot.persistence.SQLTrackerStore", "type: SQL")
+        .replace("type: bot.persistence.SQLEventBroker", "type: SQL"),
+    }
+    with ThreadPoolExecutor(len(endpoints)) as pool:
+        futures = {}
+        for name, config in endpoints.items():
+            (workdir / name).mkdir()
+            if isinstance(config, str):
+                (workdir / name / "endpoints.yml").write_text(config, encoding="utf-8")
+                config = workdir / name / "endpoints.yml"
+            futures[name] = pool.submit(start_stack, workdir / name, None, config)
+        return {name: future.result() for name, future in futures.items()}
 
 
 def main() -> None:
@@ -165,20 +180,20 @@ def main() -> None:
     parser.add_argument("--shoppers", type=int, default=32)
     args = parser.parse_args()
     started_at = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    shipped, in_memory = start_both(Path(tempfile.mkdtemp(prefix="bench-load-")))
+    stacks = start_all(Path(tempfile.mkdtemp(prefix="bench-load-")))
     try:
-        result = {"measured_at": started_at, "rounds": args.rounds} | asyncio.run(
-            measure(shipped, in_memory, args.rounds, args.shoppers)
-        )
+        result = {"measured_at": started_at, "rounds": args.rounds} | asyncio.run(measure(stacks, args.rounds, args.shoppers))
     finally:
-        shipped.stop()
-        in_memory.stop()
+        for stack in stacks.values():
+            stack.stop()
     print(json.dumps(result, indent=1))
     quiet, busy, loaded = result["quiet"], result["busy_one_core"], result["load"]
     print(
         f"chat_load: KB/greeting p95 quiet x{quiet['kb_vs_greeting_p95']} busy x{busy['kb_vs_greeting_p95']} (<= 1.5); "
         f"persistence/in-memory greeting p95 quiet x{quiet['shipped_vs_in_memory_greeting_p95']} "
-        f"busy x{busy['shipped_vs_in_memory_greeting_p95']} (<= 1.3); {loaded['shoppers']} shoppers "
+        f"busy x{busy['shipped_vs_in_memory_greeting_p95']} (<= 1.3; Rasa's SQL classes "
+        f"x{quiet['rasa_sql_vs_in_memory_greeting_p95']} / x{busy['rasa_sql_vs_in_memory_greeting_p95']}); "
+        f"{loaded['shoppers']} shoppers "
         f"{loaded['turns_per_second']} turns/s, p95 greeting {loaded['greeting']['p95_ms']} ms KB {loaded['kb']['p95_ms']} ms, "
         f"{loaded['errors']} errors, {loaded['user_turns_in_tracker_store']}/{loaded['turns']} turns stored"
     )
