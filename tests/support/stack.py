@@ -54,8 +54,11 @@ class Stack:
             service.stop()
 
 
-def start_stack(workdir: Path, env: dict[str, str] | None = None) -> Stack:
-    """Start action server then Rasa, each on a free port, with their own tracker database."""
+def start_stack(workdir: Path, env: dict[str, str] | None = None, endpoints: str | Path = "endpoints.yml") -> Stack:
+    """Start action server then Rasa, each on a free port, with their own tracker database.
+
+    ``endpoints``: Rasa's endpoints file (bench/chat_load.py compares another tracker store).
+    """
     env = dict(env or {})
     action_port, rasa_port = free_port(), free_port()
     shop_ports = [free_port() for _ in range(SHOP_PORTS_PER_STACK)]
@@ -89,7 +92,11 @@ def start_stack(workdir: Path, env: dict[str, str] | None = None) -> Stack:
         stack.services.append(actions)
         rasa = Service(
             f"rasa-{rasa_port}",
-            [str(RASA_SERVER), "-m", str(REPO_ROOT / "models"), f"--auth-token={token}", "--port", str(rasa_port)],
+            # A later --endpoints wins over the launcher's default (argparse keeps the last).
+            [
+                str(RASA_SERVER), "-m", str(REPO_ROOT / "models"), f"--auth-token={token}", "--port", str(rasa_port),
+                "--endpoints", str(endpoints),
+            ],
             common,
         )
         stack.services.append(rasa)
