@@ -1,0 +1,63 @@
+"""One assistant for the channel tests: real Rasa, action server and desk, each messenger's
+connector enabled through its environment variables and pointed at a local fake platform."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from tests.desk.agent_client import AgentClient
+from tests.desk.desk_process import BOT_TOKEN, DeskProcess, create_agent, desk_env, start_desk
+from tests.desk.support import PASSWORD
+from tests.desk.test_handoff_e2e import project_config_always_open
+from tests.fakes.fake_telegram import FakeTelegram
+from tests.support.processes import free_port
+from tests.support.stack import Stack, start_stack
+from tests.support.threaded_server import serve_in_thread
+
+TELEGRAM_SECRET = "telegram-webhook-secret-for-tests"
+
+
+@dataclass
+class Assistant:
+    stack: Stack
+    desk: DeskProcess
+    telegram: FakeTelegram
+    env: dict[str, str]
+
+    def agent(self, username: str) -> AgentClient:
+        return AgentClient(self.desk.url).sign_in(username)
+
+
+@pytest.fixture(scope="package")
+def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+    workdir = tmp_path_factory.mktemp("channels")
+    config = project_config_always_open(workdir)
+    telegram = FakeTelegram()
+    desk_port = free_port()
+    shared = {"ASSISTANT_CONFIG": str(config), "EVENT_BROKER_DB": str(workdir / "events.db"),
+              "DESK_DATABASE": f"sqlite:///{workdir / 'desk.db'}"}
+    # The agent first, while the machine is not yet busy loading Rasa.
+    created = create_agent({**os.environ, **desk_env(config, "http://127.0.0.1:9", "unused"), **shared}, "anna", "Anna", PASSWORD)
+    assert created.returncode == 0, created.stderr
+    with serve_in_thread(telegram.app) as telegram_url:
+        channels = {
+            "TELEGRAM_BOT_TOKEN": telegram.token,
+            "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
+            "TELEGRAM_API_URL": telegram_url,
+        }
+        stack = start_stack(
+            workdir, {**shared, **channels, "DESK_URL": f"http://127.0.0.1:{desk_port}", "DESK_BOT_TOKEN": BOT_TOKEN}
+        )
+        try:
+            env = {**os.environ, **desk_env(config, stack.rasa_url, stack.token), **shared}
+            desk = start_desk(env, desk_port)
+            try:
+                yield Assistant(stack, desk, telegram, {**env, **channels})
+            finally:
+                desk.stop()
+        finally:
+            stack.stop()
