@@ -58,7 +58,8 @@ class PlatformReply:
 
     @property
     def retryable(self) -> bool:
-        return self.status == 429 or self.status >= 500 or self.status == 0
+        """Worth another try: rate limited, a server error, unreachable, or a retry-after given."""
+        return not self.ok and (self.status in (0, 429) or self.status >= 500 or self.retry_after is not None)
 
 
 class DeliveryFailed(Exception):

@@ -14,11 +14,14 @@ from tests.desk.desk_process import BOT_TOKEN, DeskProcess, create_agent, desk_e
 from tests.desk.support import PASSWORD
 from tests.desk.test_handoff_e2e import project_config_always_open
 from tests.fakes.fake_telegram import FakeTelegram
+from tests.fakes.fake_whatsapp import FakeWhatsApp
 from tests.support.processes import free_port
 from tests.support.stack import Stack, start_stack
 from tests.support.threaded_server import serve_in_thread
 
 TELEGRAM_SECRET = "telegram-webhook-secret-for-tests"
+WHATSAPP_APP_SECRET = "whatsapp-app-secret-for-tests"
+WHATSAPP_VERIFY_TOKEN = "whatsapp-verify-token-for-tests"
 
 
 @dataclass
@@ -26,6 +29,7 @@ class Assistant:
     stack: Stack
     desk: DeskProcess
     telegram: FakeTelegram
+    whatsapp: FakeWhatsApp
     env: dict[str, str]
 
     def agent(self, username: str) -> AgentClient:
@@ -36,18 +40,23 @@ class Assistant:
 def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     workdir = tmp_path_factory.mktemp("channels")
     config = project_config_always_open(workdir)
-    telegram = FakeTelegram()
+    telegram, whatsapp = FakeTelegram(), FakeWhatsApp()
     desk_port = free_port()
     shared = {"ASSISTANT_CONFIG": str(config), "EVENT_BROKER_DB": str(workdir / "events.db"),
               "DESK_DATABASE": f"sqlite:///{workdir / 'desk.db'}"}
     # The agent first, while the machine is not yet busy loading Rasa.
     created = create_agent({**os.environ, **desk_env(config, "http://127.0.0.1:9", "unused"), **shared}, "anna", "Anna", PASSWORD)
     assert created.returncode == 0, created.stderr
-    with serve_in_thread(telegram.app) as telegram_url:
+    with serve_in_thread(telegram.app) as telegram_url, serve_in_thread(whatsapp.app) as whatsapp_url:
         channels = {
             "TELEGRAM_BOT_TOKEN": telegram.token,
             "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
             "TELEGRAM_API_URL": telegram_url,
+            "WHATSAPP_ACCESS_TOKEN": whatsapp.token,
+            "WHATSAPP_APP_SECRET": WHATSAPP_APP_SECRET,
+            "WHATSAPP_VERIFY_TOKEN": WHATSAPP_VERIFY_TOKEN,
+            "WHATSAPP_PHONE_NUMBER_ID": whatsapp.phone_number_id,
+            "WHATSAPP_API_URL": whatsapp_url,
         }
         stack = start_stack(
             workdir, {**shared, **channels, "DESK_URL": f"http://127.0.0.1:{desk_port}", "DESK_BOT_TOKEN": BOT_TOKEN}
@@ -56,7 +65,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
             env = {**os.environ, **desk_env(config, stack.rasa_url, stack.token), **shared}
             desk = start_desk(env, desk_port)
             try:
-                yield Assistant(stack, desk, telegram, {**env, **channels})
+                yield Assistant(stack, desk, telegram, whatsapp, {**env, **channels})
             finally:
                 desk.stop()
         finally:
