@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections import defaultdict, deque
 from typing import Any
 
@@ -38,6 +39,8 @@ class FakeTelegram:
         self.token = token
         self.calls: list[dict[str, Any]] = []
         self.attempts: list[dict[str, Any]] = []
+        # (time.monotonic() on arrival, chat id) of every accepted send, for bench/channel_latency.py.
+        self.arrivals: list[tuple[float, str]] = []
         self._failures: dict[str, deque[int]] = defaultdict(deque)
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -66,6 +69,7 @@ class FakeTelegram:
     async def handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
             return error(401, "Unauthorized")
+        arrived = time.monotonic()
         method = request.match_info["method"]
         try:
             payload = await request.json()
@@ -90,6 +94,8 @@ class FakeTelegram:
             return error(400, f"Bad Request: {problem}")
         with self._lock:
             self.calls.append(call)
+            if method in SEND_METHODS:
+                self.arrivals.append((arrived, str(payload["chat_id"])))
         return web.json_response({"ok": True, "result": self._result(method, payload)})
 
     def _result(self, method: str, payload: dict[str, Any]) -> Any:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections import defaultdict, deque
 from typing import Any
 
@@ -75,6 +76,8 @@ class FakeWhatsApp:
         self.phone_number_id = phone_number_id
         self.sent: list[dict[str, Any]] = []
         self.attempts: list[dict[str, Any]] = []
+        # (time.monotonic() on arrival, wa_id) of every accepted send, for bench/channel_latency.py.
+        self.arrivals: list[tuple[float, str]] = []
         self._failures: dict[str, deque[int]] = defaultdict(deque)
         self._closed: set[str] = set()
         self._ids = itertools.count(1)
@@ -99,6 +102,7 @@ class FakeWhatsApp:
             return [m for m in self.attempts if m.get("to") == wa_id]
 
     async def messages(self, request: web.Request) -> web.Response:
+        arrived = time.monotonic()
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return graph_error(401, 190, "Invalid OAuth access token - Cannot parse access token")
         if request.match_info["phone_number_id"] != self.phone_number_id:
@@ -125,5 +129,6 @@ class FakeWhatsApp:
             return graph_error(400, 100, f"(#100) Invalid parameter: {problem}")
         with self._lock:
             self.sent.append(message)
+            self.arrivals.append((arrived, to))
         return web.json_response({"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}],
                                   "messages": [{"id": f"wamid.fake{next(self._ids)}"}]})
