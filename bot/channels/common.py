@@ -40,6 +40,11 @@ def non_text_reply(language: str | None) -> str:
     return NON_TEXT_REPLY.get(language or "en", NON_TEXT_REPLY["en"])
 
 
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis (for button titles)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def utf16_len(text: str) -> int:
     """Length as platforms count it (Telegram and Slack count UTF-16 code units)."""
     return len(text.encode("utf-16-le")) // 2

@@ -18,17 +18,12 @@ Rasa 3.6 has none. Following Meta's documented webhook and ``/{phone-number-id}/
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 from typing import Any
 
-from sanic import response
-from sanic.request import Request
-from sanic.response import HTTPResponse
-
-from bot.channels.common import platform_id, sender_id, split_text
-from bot.channels.messaging import Incoming, PlatformOutput, WebhookInput
+from bot.channels.common import platform_id, sender_id, shorten, split_text
+from bot.channels.messaging import Incoming, PlatformOutput
+from bot.channels.meta import MetaWebhookInput
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +36,6 @@ MAX_ROW_TITLE = 24
 MAX_ROW_DESCRIPTION = 72
 # The list message's own button needs a label; a symbol reads the same in every language.
 LIST_BUTTON = "☰"
-SIGNATURE_HEADER = "X-Hub-Signature-256"
-# Graph API throttling answers 400 with these codes (business-use-case, pair and account rate limits).
-THROTTLED = {4, 80007, 130429, 131048, 131056}
-OUTSIDE_WINDOW = 131047
-
-
-def shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def reply_markup(body: str, buttons: list[dict[str, Any]]) -> dict[str, Any]:
@@ -92,7 +79,7 @@ class WhatsAppOutput(PlatformOutput):
                                    must_arrive=bool(kwargs.get("from_agent")))
 
 
-class WhatsAppInput(WebhookInput):
+class WhatsAppInput(MetaWebhookInput):
     secrets = ("token", "app_secret", "verify_token", "phone_number_id")
 
     @classmethod
@@ -106,24 +93,6 @@ class WhatsAppInput(WebhookInput):
     @property
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.settings['token']}"}  # type: ignore[index]
-
-    @staticmethod
-    def retry_after(status: int, body: Any, headers: dict[str, str]) -> float | None:
-        error = body.get("error") if isinstance(body, dict) else None
-        code = error.get("code") if isinstance(error, dict) else None
-        return 1.0 if code in THROTTLED else None
-
-    def handshake(self, request: Request) -> HTTPResponse:
-        given = request.args.get("hub.verify_token", "")
-        if request.args.get("hub.mode") == "subscribe" and hmac.compare_digest(
-            given.encode(), self.settings["verify_token"].encode()  # type: ignore[index]
-        ):
-            return response.text(request.args.get("hub.challenge", ""))
-        return response.text("verify token does not match", status=403)
-
-    def verified(self, request: Request) -> bool:
-        expected = "sha256=" + hmac.new(self.settings["app_secret"].encode(), request.body, hashlib.sha256).hexdigest()  # type: ignore[index]
-        return hmac.compare_digest(request.headers.get(SIGNATURE_HEADER, "").encode(), expected.encode())
 
     def incoming(self, body: Any) -> list[Incoming]:
         events = []
