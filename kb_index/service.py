@@ -9,13 +9,14 @@ import os
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import yaml
 
 from kb_index.articles import KBValidationError, Problem, kb_fingerprint
-from kb_index.calibration import calibrate_by_language
+from kb_index.calibration import SelfCalibrationPlan, calibrate_by_language
 from kb_index.encoders import Encoder, make_encoder
 from kb_index.evaluation import LabelledQuery, load_queries
 from kb_index.index import (
@@ -28,6 +29,7 @@ from kb_index.index import (
     write_meta,
     write_query_vectors,
 )
+from kb_index.learning import Learned, learn_judge
 from kb_index.settings import KBSettings
 from kb_index.sources import load_sources
 from kb_index.store import IndexStore
@@ -101,6 +103,8 @@ def build(settings: KBSettings, *, full: bool = False, publish: bool = True, pro
                 articles, encoder, settings.encoder, settings.scoring, scratch, None if full else live, progress,
                 settings.exact_search_max,
             )
+            if settings.judge:
+                learn(scratch, encoder, settings)
             thresholds = (
                 calibrate_on_queries(KBIndex(scratch, encoder), calibration_queries, settings, live) if calibration_key else None
             )
@@ -116,6 +120,19 @@ def build(settings: KBSettings, *, full: bool = False, publish: bool = True, pro
             store.publish(version)
             store.prune(settings.keep_versions)
     return BuildResult(version, publish, False, len(articles), counts["embedded"], counts["reused"])
+
+
+def learn(directory: Path, encoder: Encoder, settings: KBSettings) -> Learned | None:
+    """Train the version's judge on its own questions (kb_index/judge.py) and store it with the version.
+
+    Returns what was learned (with its fold questions, for self-calibration); None for a KB too small to learn from.
+    """
+    index = KBIndex(directory, encoder)
+    plan = SelfCalibrationPlan(duplicate_similarity=encoder.near_duplicate)
+    learned = learn_judge(index.entries, index.vectors, settings.scoring, plan, settings.max_suggestions)
+    if learned is not None:
+        learned.judge.save(directory)
+    return learned
 
 
 def calibration_fingerprint(settings: KBSettings) -> str | None:
@@ -175,7 +192,7 @@ def calibrate_on_queries(
         known_vectors |= dict(zip(missing, index.encoder.encode(missing, kind="query"), strict=True))
     vectors = np.stack([known_vectors[text] for text in texts])
     write_query_vectors(index.directory, texts, vectors)
-    results = index.searcher.search_vectors(vectors, texts, settings.max_suggestions)
+    results = index.search_vectors(vectors, texts, settings.max_suggestions)
     names = ", ".join(path.name for path in settings.calibration_queries if path.exists())
     return calibrate_by_language(queries, results, settings.calibration_max_wrong, method=f"labelled: {names}")
 
