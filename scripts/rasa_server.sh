@@ -3,7 +3,7 @@
 # are passed on to `rasa run`.
 #
 # - RASA_INTERFACE (default 127.0.0.1): the address it listens on. Loopback unless a proxy on
-#   another host must reach it; put TLS in front of it either way (docs/security-rasa.md).
+#   another host must reach it; put TLS in front of it either way (docs/security.md).
 # - No --cors: Rasa's HTTP API answers no cross-origin request. Browsers reach the widget's
 #   socket.io channel from the origins in SHOP_ORIGINS only (bot/channels/socketio.py).
 # - SANIC_REQUEST_MAX_SIZE / SANIC_WEBSOCKET_MAX_SIZE (default 64 KiB): Sanic refuses a bigger

@@ -10,7 +10,7 @@ addresses, uuids. The first character is a letter or digit, so no id is ``.``/``
 step) or looks like a command-line option.
 
 On REST the sender id is the only thing that keeps one shopper's conversation from another's
-(docs/security-rasa.md): clients must make it unguessable, as the widget does.
+(docs/security.md): clients must make it unguessable, as the widget does.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The Rasa server as an attacker meets it: every route, anonymous and from a foreign origin;
-oversized bodies; sender ids that would not round-trip (docs/security-rasa.md).
+oversized bodies; sender ids that would not round-trip (docs/security.md).
 
 The routes come from the app itself (tests/security/rasa_routes.py builds it as `rasa run`
 does), so a route added by a Rasa upgrade or a new channel is attacked too, and fails here
