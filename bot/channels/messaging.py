@@ -36,6 +36,7 @@ from sanic.response import HTTPResponse
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt, wait_exponential
 
 from bot.channels.common import SeenIds, non_text_reply
+from bot.channels.no_silence import NoSilence
 
 log = logging.getLogger(__name__)
 
@@ -204,6 +205,9 @@ class WebhookInput(InputChannel):
         hook = Blueprint(f"{self.name()}_webhook", __name__)
         if not self.enabled:
             return hook
+        # A turn the action server could not answer gets an apology, as on REST and socket.io.
+        no_silence = NoSilence(on_new_message, self.name())
+        no_silence.attach(hook)
 
         @hook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -224,7 +228,7 @@ class WebhookInput(InputChannel):
                 return response.json({"error": "not a webhook body this channel understands"}, status=400)
             for event in events:
                 if self._seen.first_time(event.key):
-                    self._start(self._process(event, request, on_new_message))
+                    self._start(self._process(event, request, no_silence))
             return response.json({"ok": True})
 
         return hook
