@@ -21,6 +21,7 @@ Rasa's session handling needs python-socketio < 5.10 (requirements/rasa.txt): it
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -101,6 +102,11 @@ class ShopSocketIOInput(SocketIOInput):
                 await refuse(sid, "bad_session_id", problem)
                 return
             metadata = data.get(self.metadata_key)
+            if isinstance(metadata, str):  # Rasa's own channel takes JSON text too, and some widgets send it so
+                try:
+                    metadata = json.loads(metadata)
+                except ValueError:
+                    pass  # refused just below, as any other non-object
             if metadata is not None and not isinstance(metadata, dict):
                 await refuse(sid, "bad_metadata", "'metadata' must be an object")
                 return
