@@ -54,8 +54,17 @@ def sqlite_engine(url: sa.engine.URL | str) -> sa.engine.Engine:
     return engine
 
 
-def _is_sqlite(engine: sa.engine.Engine) -> bool:
-    return engine.dialect.name == "sqlite"
+def _use_sqlite_engine(owner: Any) -> bool:
+    """Swap the engine Rasa made for a SQLite file for ours (WAL, one pooled connection).
+
+    False, and nothing changed, for other databases."""
+    if owner.engine.dialect.name != "sqlite":
+        return False
+    url = owner.engine.url
+    owner.engine.dispose()
+    owner.engine = sqlite_engine(url)
+    owner.sessionmaker = sa.orm.sessionmaker(bind=owner.engine)
+    return True
 
 
 class SQLEventBroker(RasaSQLEventBroker):
@@ -63,12 +72,8 @@ class SQLEventBroker(RasaSQLEventBroker):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if _is_sqlite(self.engine):
-            url = self.engine.url
-            self.engine.dispose()
-            self.engine = sqlite_engine(url)
+        if _use_sqlite_engine(self):
             self.Base.metadata.create_all(self.engine)
-            self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
 
     def publish(self, event: dict[str, Any]) -> None:
         self.publish_many([event])
@@ -87,11 +92,7 @@ class SQLTrackerStore(RasaSQLTrackerStore):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if _is_sqlite(self.engine):
-            url = self.engine.url
-            self.engine.dispose()
-            self.engine = sqlite_engine(url)
-            self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
+        _use_sqlite_engine(self)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         with self.session_scope() as session:

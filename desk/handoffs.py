@@ -30,6 +30,18 @@ class QueueCounts:
     active: int
 
 
+def context_columns(context: Context) -> dict[str, Any]:
+    """The handoff's columns that come from what the bot gathered (set at creation, refreshed later)."""
+    return {
+        "reason": context.reason,
+        "channel": context.channel,
+        "language": context.language,
+        "verified_order": context.verified_order,
+        "order_status": context.order_status,
+        "kb_candidates": context.kb_candidates,
+    }
+
+
 async def open_handoff_id(connection: AsyncConnection, sender_id: str) -> int | None:
     """The sender's waiting or active handoff, if any (there is at most one)."""
     query = select(handoffs.c.id).where(handoffs.c.sender_id == sender_id, handoffs.c.status.in_(OPEN))
@@ -42,12 +54,7 @@ async def create_handoff(
     result = await connection.execute(
         insert(handoffs).values(
             sender_id=sender_id,
-            reason=context.reason,
-            channel=context.channel,
-            language=context.language,
-            verified_order=context.verified_order,
-            order_status=context.order_status,
-            kb_candidates=context.kb_candidates,
+            **context_columns(context),
             status="waiting",
             created_at=created_at,
         )
@@ -109,12 +116,7 @@ async def record_history(engine: AsyncEngine, handoff_id: int, context: Context,
             update(handoffs)
             .where(handoffs.c.id == handoff_id)
             .values(
-                reason=context.reason,
-                channel=context.channel,
-                language=context.language,
-                verified_order=context.verified_order,
-                order_status=context.order_status,
-                kb_candidates=context.kb_candidates,
+                **context_columns(context),
             )
         )
         await connection.execute(delete(pending_histories).where(pending_histories.c.handoff_id == handoff_id))
