@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import logging
 import warnings
 from collections.abc import AsyncIterator, Callable
@@ -16,6 +18,7 @@ from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from business_hours import SupportHours, load_support_hours
+from customers import CustomerDirectory, IdentityDigests
 from desk.auth import auth_middleware
 from desk.broker import EventSource
 from desk.broker.sql_broker import SQLEventSource
@@ -26,7 +29,7 @@ from desk.follower import EventFollower
 from desk.rasa_client import RasaClient
 from desk.security import LoginLimiter, SessionCookies, security_headers
 from desk.settings import DeskSettings
-from desk.views import agent_views, auth_views, bot_api, kb_views
+from desk.views import agent_views, auth_views, bot_api, customer_views, kb_views
 from http_guard import body_size_limit
 
 log = logging.getLogger(__name__)
@@ -73,8 +76,16 @@ def build_app(
     agent_views.add_routes(app)
     bot_api.add_routes(app)
     kb_views.add_routes(app)
+    customer_views.add_routes(app)
     app.router.add_static("/static/", HERE / "static")
     return app
+
+
+def customer_key(settings: DeskSettings) -> bytes:
+    """DESK_CUSTOMER_KEY, or a key derived from the session key (build_app requires that one)."""
+    if settings.customer_key:
+        return settings.customer_key.encode()
+    return hmac.new(str(settings.session_key).encode(), b"customer identities", hashlib.sha256).digest()
 
 
 def _lifecycle(source: EventSource, run_background: bool):
@@ -84,7 +95,8 @@ def _lifecycle(source: EventSource, run_background: bool):
         desk.engine = await open_database(settings.database_url)
         async with aiohttp.ClientSession() as http:
             desk.rasa = RasaClient(settings.rasa_url, settings.rasa_token, http)
-            desk.follower = EventFollower(desk.engine, source, desk.rasa, desk.clock)
+            desk.customers = CustomerDirectory(desk.engine, IdentityDigests(customer_key(settings)))
+            desk.follower = EventFollower(desk.engine, source, desk.rasa, desk.clock, customers=desk.customers)
             desk.delivery = TicketDelivery(
                 desk.engine, http, desk.clock, settings.smtp, settings.ticket_webhook_url, settings.ticket_webhook_secret
             )

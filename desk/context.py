@@ -11,6 +11,7 @@ from jinja2 import Environment
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from business_hours import SupportHours
+from customers import CustomerDirectory
 from desk.delivery import TicketDelivery
 from desk.follower import EventFollower
 from desk.rasa_client import RasaClient
@@ -30,6 +31,7 @@ class Desk:
     rasa: RasaClient | None = None
     follower: EventFollower | None = None
     delivery: TicketDelivery | None = None
+    customers: CustomerDirectory | None = None
 
 
 DESK = web.AppKey("desk", Desk)

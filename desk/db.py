@@ -150,6 +150,63 @@ tickets = Table(
     Column("next_attempt_at", UTCDateTime),
 )
 
+# One history across channels (customers/): every conversation (a sender's Rasa session) seen on
+# the broker, the identities it proved, and the customer they link it to. Identities are keyed
+# digests (customers/identities.py), never the e-mail, phone or order number itself.
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+customer_conversations = Table(
+    "customer_conversations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sender_id", String(255), nullable=False),
+    Column("session_started", Float, nullable=False),  # Rasa's timestamp of the session start
+    Column("channel", String(64)),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("last_at", UTCDateTime, nullable=False),
+    Column("first_question", Text),
+    Column("outcome", String(16), nullable=False),  # open, answered, order, handoff
+    Column("customer_id", Integer, ForeignKey("customers.id")),
+    # The e-mail digest (or "postcode") last given for an order check, and the order last marked
+    # verified: neither proves anything until the action's proof slot follows.
+    Column("claimed_verifier", String(80)),
+    Column("claimed_order", String(80)),
+    Column("last_event_id", Integer, nullable=False),  # the broker event applied last: re-reads are skipped
+)
+Index("customer_conversations_sender", customer_conversations.c.sender_id, customer_conversations.c.session_started, unique=True)
+Index("customer_conversations_customer", customer_conversations.c.customer_id, customer_conversations.c.started_at)
+
+customer_identities = Table(
+    "customer_identities",
+    metadata,
+    Column("digest", String(80), primary_key=True),
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False, index=True),
+)
+
+conversation_identities = Table(
+    "conversation_identities",
+    metadata,
+    Column("conversation_id", Integer, ForeignKey("customer_conversations.id"), primary_key=True),
+    Column("digest", String(80), primary_key=True),
+    Column("proved_at", UTCDateTime, nullable=False),
+)
+
+conversation_lines = Table(
+    "conversation_lines",
+    metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=False),  # the broker event's id
+    Column("conversation_id", Integer, ForeignKey("customer_conversations.id"), nullable=False, index=True),
+    Column("role", String(16), nullable=False),  # shopper, bot, agent
+    Column("text", Text, nullable=False),
+    Column("author_name", String(120)),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 broker_cursor = Table(
     "broker_cursor",
     metadata,

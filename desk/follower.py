@@ -19,6 +19,7 @@ import aiohttp
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from customers import CustomerDirectory
 from desk import handoffs
 from desk.broker import BrokerEvent, EventSource
 from desk.db import broker_cursor
@@ -70,12 +71,14 @@ class EventFollower:
         rasa: RasaClient,
         clock: Callable[[], datetime],
         poll_seconds: float = 0.5,
+        customers: CustomerDirectory | None = None,
     ):
         self._engine = engine
         self._source = source
         self._rasa = rasa
         self._clock = clock
         self._poll_seconds = poll_seconds
+        self._customers = customers
         self._new_history = asyncio.Event()
         self._loading: dict[int, asyncio.Task] = {}  # handoff id -> its history read in progress
         # A history moves the messages that arrived meanwhile behind it: no message may be appended during that.
@@ -123,6 +126,7 @@ class EventFollower:
         total = 0
         while batch := await self._source.read_after(cursor, BATCH):
             for event in batch:
+                await self._observe_customer(event)
                 await self._apply(event)
                 cursor = event.id
             # Events that changed nothing still move the cursor, once per batch.
@@ -147,6 +151,18 @@ class EventFollower:
         if wait:
             await asyncio.gather(*started)
         return len(due)
+
+    async def _observe_customer(self, event: BrokerEvent) -> None:
+        """Feed the customer history first, so a new handoff's view finds its conversation.
+
+        The history must never hold up a handoff: an event it fails on is logged and left out.
+        """
+        if self._customers is None:
+            return
+        try:
+            await self._customers.observe(event)
+        except Exception as error:
+            log.warning("event %s: customer history not updated: %s", event.id, type(error).__name__)
 
     async def _apply(self, event: BrokerEvent) -> None:
         kind = event.data.get("event")

@@ -38,6 +38,9 @@ class DeskSettings:
     trusted_proxies: frozenset[str]  # addresses whose X-Forwarded-For / X-Forwarded-Proto are believed
     login_limit_per_account: str  # failed sign-ins per username and address (limits notation)
     login_limit_per_address: str  # failed sign-ins per address, whatever the usernames
+    # Keys the digests of customers' identities (customers/identities.py). Without DESK_CUSTOMER_KEY
+    # it is derived from the session key, so rotating that one unlinks earlier conversations.
+    customer_key: str | None = None
 
 
 def _sqlite_url(value: str, base: Path) -> str:
@@ -90,4 +93,5 @@ def load_desk_settings(path: Path | None = None, env: Mapping[str, str] | None =
         ),
         login_limit_per_account=str(limits.get("per_account_and_address", "5/minute")),
         login_limit_per_address=str(limits.get("per_address", "20/10minutes")),
+        customer_key=env.get("DESK_CUSTOMER_KEY") or None,
     )

@@ -13,6 +13,7 @@ from desk.operations import end_handoff, reply_as_agent
 from desk.rasa_client import RasaError
 from desk.ratings import ratings_for_handoff
 from desk.reasons import reason_label
+from desk.views.customer_views import other_conversations
 from desk.views.render import render
 from desk.views.serialize import display_value, handoff_json, iso, kb_candidate_rows, message_json, note_json
 
@@ -95,6 +96,7 @@ async def conversation_page(request: web.Request) -> web.Response:
         notes=[note_json(row) for row in await handoffs.notes_for(desk.engine, handoff["id"])],
         ratings=await ratings_for_handoff(desk.engine, handoff["id"]),
         notice=NOTICES.get(request.query.get("notice", "")),
+        others=await other_conversations(request, handoff),
     )
 
 
