@@ -18,6 +18,10 @@ limit locks the checks it covers, right details or wrong.
 A verified order is remembered with a proof only the action servers can sign
 (orders.verification.VerificationProof), never by the ``verified_order`` slot
 alone: a tracker that merely claims a verification gets nothing.
+
+A sender id that names a messenger user ("whatsapp:48...") has its proof honoured only for a
+message that came through that messenger: a REST client posting under that id shares the
+tracker, never the verification (docs/security.md).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from actions.order_replies import order_status_replies
 from actions.order_settings import OrderSettings, load_order_settings
 from actions.security import verification_key
 from bot.channels.metadata import CLIENT_ADDRESS
+from customers.identities import claims_other_platform
 from orders.backends import BackendError, make_backend
 from orders.backends.base import OrderBackend
 from orders.extraction import extract
@@ -85,6 +90,8 @@ def client_address(tracker: Tracker) -> str | None:
 
 def proven_order(tracker: Tracker, proofs: VerificationProof) -> str | None:
     """The order this conversation verified, if the proof the action issued for it still holds."""
+    if claims_other_platform(tracker.sender_id, tracker.get_latest_input_channel()):
+        return None  # "whatsapp:48..." written to over REST is not that WhatsApp user
     order = tracker.get_slot("verified_order")
     return order if proofs.holds(tracker.get_slot("order_verification"), conversation_id(tracker), order) else None
 
