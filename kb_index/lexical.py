@@ -9,6 +9,7 @@ out-of-scope questions (see README, "How answers are chosen").
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections import Counter
 from functools import lru_cache
@@ -26,7 +27,15 @@ def fold(text: str) -> str:
     Measured on the calibration questions: Polish top-1 0.69 -> 0.83 (bench/kb_languages.py).
     """
     text = text.lower().replace("ł", "l").replace("ё", "е")  # ł has no decomposition
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    if text.isascii():  # nothing to decompose; most of an English KB, and folding runs over every document at load
+        return text
+    return unicodedata.normalize("NFKD", text).translate(combining_marks())
+
+
+@lru_cache(maxsize=1)
+def combining_marks() -> dict[int, None]:
+    """A translate table deleting every combining mark: one C call per text instead of a Python test per character."""
+    return {code: None for code in range(sys.maxunicode + 1) if unicodedata.combining(chr(code))}
 
 
 @lru_cache(maxsize=1)
