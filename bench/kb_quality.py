@@ -29,6 +29,7 @@ Prints a JSON result, then one summary line.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import tempfile
@@ -44,10 +45,11 @@ from bench import rasa_faq
 from bench.kb_datasets import Dataset, banking77, hint3_powerplay11, hwu64
 from kb_index.calibration import Calibration, SelfCalibrationPlan, choose_thresholds, self_calibrate
 from kb_index.evaluation import LabelledQuery, Report, score_results
-from kb_index.index import Hit, KBIndex, build_index
+from kb_index.index import Hit, KBIndex, build_index, read_meta, write_meta
 from kb_index.learning import self_calibrate_judged
-from kb_index.service import get_encoder, learn
-from kb_index.settings import Thresholds, load_kb_settings
+from kb_index.service import calibrate_on_queries, get_encoder, learn, load_calibration_queries
+from kb_index.settings import REPO_ROOT, Thresholds, load_kb_settings
+from kb_index.sources import load_sources
 
 MAX_WRONG = 0.05
 NAIVE = SelfCalibrationPlan(duplicate_similarity=None, out_of_scope_share=None)
@@ -72,7 +74,13 @@ def outcome(report: Report) -> dict[str, float]:
         "out_of_scope_recall": round(report.out_of_scope_recall, 4),
         "wrong_answer_rate": round(report.wrong_answer_rate, 4),  # share of all questions
         "top1_accuracy": round(report.top1_accuracy, 4),
+        "offered_as_buttons": round(report.suggestion_rate, 4),  # share of all questions
     }
+
+
+def demo_outcome(report: Report) -> dict[str, float]:
+    """The issue's demo-KB targets: right article answered outright / answered or offered, off-topic handed off."""
+    return outcome(report) | {"answered_or_offered": round(report.answered_correctly + report.suggested_correctly, 4)}
 
 
 def thresholds_dict(t: Thresholds) -> dict[str, float]:
@@ -166,6 +174,36 @@ def evaluate_ours(dataset: Dataset, workdir: Path, encoder: Any) -> dict[str, An
     }
 
 
+def evaluate_demo_kb(encoder: Any, workdir: Path) -> dict[str, Any]:
+    """The demo KB (data/kb) as `kb_index build` makes it, asked its unseen questions (tests/data) per language.
+
+    Thresholds are chosen per language on data/kb_calibration/ exactly as a build
+    does; with the judge (kb.judge) and without it.
+    """
+    from bench.kb_languages import test_queries
+
+    settings = load_kb_settings(REPO_ROOT / "assistant.yml")
+    articles = load_sources([REPO_ROOT / "data" / "kb"])
+    queries = test_queries()
+    texts = [q.text for q in queries]
+    vectors = encoder.encode(texts, kind="query")
+    measured: dict[str, Any] = {"test_questions": len(queries)}
+    for name, judge in (("neighbours_only", False), ("judged", True)):
+        folder = workdir / f"demo-{name}"
+        build_index(articles, encoder, settings.encoder, settings.scoring, folder)
+        if judge:
+            learn(folder, encoder, settings)
+        index = KBIndex(folder, encoder)
+        thresholds = calibrate_on_queries(index, load_calibration_queries(settings), settings)
+        write_meta(folder, read_meta(folder) | {"thresholds": thresholds})
+        index = KBIndex(folder, encoder)
+        results = index.search_vectors(vectors, texts, settings.max_suggestions)
+        report = score_results(queries, results, lambda lang, index=index: index.thresholds(settings.thresholds, lang))
+        measured[name] = {lang: demo_outcome(r) for lang, r in report.by_language.items()} | {
+            "search_ms_per_question": search_latency(index, vectors, texts)}
+    return measured
+
+
 def classifier_hits(judge: Any, vectors: np.ndarray) -> list[tuple[list[Hit], list[float]]]:
     """The classifier's own ranking, its probability as the confidence (a variant measured against the judge)."""
     probabilities = judge.classifier.probabilities(vectors)
@@ -194,18 +232,41 @@ def rasa_results(rankings: list[list[tuple[str, float]]]) -> list[list[Hit]]:
     return [[Hit(name.replace("_", "-"), confidence, "", confidence) for name, confidence in ranking[:3]] for ranking in rankings]
 
 
-def evaluate_rasa(dataset: Dataset, folder: Path, pipeline: list[dict] | None, epochs: int) -> dict[str, Any]:
+def evaluate_rasa(
+    dataset: Dataset, folder: Path, pipeline: list[dict] | None, epochs: int, cache: Path | None, train: bool = True
+) -> dict[str, Any] | None:
+    """Rasa trained on the dataset's KB and asked its test questions; from ``cache`` when this exact run was made.
+
+    DIET's 100 epochs take long on this machine, and its answers depend only on
+    the project files and the questions, so they are kept under a hash of those.
+    """
     rasa_faq.write_project(dataset.articles, folder, epochs)
     if pipeline is not None:  # another Rasa pipeline on the same data
         import yaml
 
         config = yaml.safe_load((folder / "config.yml").read_text())
         (folder / "config.yml").write_text(yaml.safe_dump(config | {"pipeline": pipeline}, sort_keys=False))
-    model, seconds = rasa_faq.train(folder, folder / "train.log")
-    results = rasa_results(rasa_faq.classify(model, [q.text for q in dataset.queries], folder))
+    texts = [q.text for q in dataset.queries]
+    key = hashlib.sha256(json.dumps([(folder / "config.yml").read_text(), (folder / "nlu.yml").read_text(), texts])
+                         .encode()).hexdigest()[:20]
+    cached = cache / f"{dataset.name}-{key}.json" if cache is not None else None
+    from_cache = cached is not None and cached.exists()
+    if from_cache:
+        saved = json.loads(cached.read_text())
+        rankings, seconds = saved["rankings"], saved["train_seconds"]
+    elif not train:  # --rasa-cached-only: what is not in the cache is left out
+        return None
+    else:
+        model, seconds = rasa_faq.train(folder, folder / "train.log")
+        rankings = rasa_faq.classify(model, texts, folder)
+        if cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            cached.write_text(json.dumps({"train_seconds": seconds, "rankings": rankings}))
+    results = rasa_results(rankings)
     fallback = Thresholds(answer=rasa_faq.FALLBACK["threshold"], suggest=rasa_faq.FALLBACK["threshold"],
                           margin=rasa_faq.FALLBACK["ambiguity_threshold"])
     return {"train_seconds": round(seconds, 1), "epochs": epochs if pipeline is None else None, "results": results,
+            "from_cache": from_cache,
             "default_fallback": outcome(score_results(dataset.queries, results, fallback))}
 
 
@@ -216,15 +277,17 @@ def at_wrong_rate(dataset: Dataset, rasa: dict, wrong_rate: float) -> dict:
                                                                                         best.thresholds))}
 
 
-def run_rasa_in_background(datasets: list[Dataset], workdir: Path, epochs: int) -> tuple[threading.Thread, dict]:
+def run_rasa_in_background(
+    datasets: list[Dataset], workdir: Path, epochs: int, cache: Path | None, train: bool = True
+) -> tuple[threading.Thread, dict]:
     """Rasa trains in its own processes while our index is evaluated: same run, less waiting."""
     found: dict[str, dict] = {}
 
     def work() -> None:
         for dataset in datasets:
             name = dataset.name
-            found[f"{name}/logreg"] = evaluate_rasa(dataset, workdir / f"rasa-logreg-{name}", LOGREG_PIPELINE, 0)
-            found[f"{name}/diet"] = evaluate_rasa(dataset, workdir / f"rasa-diet-{name}", None, epochs)
+            found[f"{name}/logreg"] = evaluate_rasa(dataset, workdir / f"rasa-logreg-{name}", LOGREG_PIPELINE, 0, cache, train)
+            found[f"{name}/diet"] = evaluate_rasa(dataset, workdir / f"rasa-diet-{name}", None, epochs, cache, train)
 
     thread = threading.Thread(target=work)
     thread.start()
@@ -260,7 +323,13 @@ def main() -> None:
                         help="Rasa is trained on this many training sentences per Banking77 / HWU64 label so that it "
                         "finishes on 2 shared cores (HINT3: all of them); ours always gets all of them")
     parser.add_argument("--no-rasa", action="store_true", help="skip Rasa (ours only)")
-    parser.add_argument("--vectors-cache", type=Path, help="keep the encoder's vectors in this folder between runs")
+    parser.add_argument("--vectors-cache", type=Path, default=REPO_ROOT / "var" / "bench-vectors",
+                        help="keep the encoder's vectors in this folder between runs (default var/bench-vectors)")
+    parser.add_argument("--rasa-cached-only", action="store_true",
+                        help="compare with Rasa only where its answers are in --rasa-cache (no training)")
+    parser.add_argument("--rasa-cache", type=Path, default=REPO_ROOT / "var" / "bench-rasa",
+                        help="keep Rasa's answers in this folder, keyed by a hash of its project and the questions "
+                        "(default var/bench-rasa); a run with the same data reuses them instead of training again")
     parser.add_argument("--out", type=Path, help="also write the JSON result to this file")
     args = parser.parse_args()
     datasets = [hint3_powerplay11(), banking77(), hwu64()]
@@ -273,7 +342,9 @@ def main() -> None:
     result: dict[str, Any] = {"max_wrong": MAX_WRONG, "quick": args.quick, "encoder": settings.encoder}
     with tempfile.TemporaryDirectory(prefix="kb-quality-") as tmp:
         workdir = Path(tmp)
-        rasa_thread, rasa = run_rasa_in_background([] if args.no_rasa else for_rasa, workdir, epochs)
+        rasa_thread, rasa = run_rasa_in_background([] if args.no_rasa else for_rasa, workdir, epochs, args.rasa_cache,
+                                                     not args.rasa_cached_only)
+        result["demo-kb"] = evaluate_demo_kb(encoder, workdir)
         for dataset, rasa_data in zip(datasets, for_rasa, strict=True):
             result[dataset.name] = {
                 "articles": len(dataset.articles),
@@ -290,13 +361,17 @@ def main() -> None:
             our_wrong = result[dataset.name]["ours"]["judged"]["test"]["wrong_answer_rate"]
             for kind in ("diet", "logreg"):
                 found = rasa[f"{dataset.name}/{kind}"]
+                if found is None:
+                    result[dataset.name][f"rasa_{kind}"] = "not in the cache (--rasa-cached-only)"
+                    continue
                 top1 = score_results(dataset.queries, found["results"], Thresholds(1, 1)).top1_accuracy
                 result[dataset.name][f"rasa_{kind}"] = {key: value for key, value in found.items() if key != "results"} | {
                     "top1_accuracy": round(top1, 4), "at_our_wrong_rate": at_wrong_rate(dataset, found, our_wrong)}
     print(json.dumps(result, indent=1))
     if args.out:
         args.out.write_text(json.dumps(result, indent=1))
-    print("kb_quality: " + " | ".join(summary(dataset.name, result[dataset.name]) for dataset in datasets))
+    print("kb_quality: " + " | ".join([summary(dataset.name, result[dataset.name]) for dataset in datasets]
+                                      + [demo_summary(result["demo-kb"])]))
 
 
 def summary(name: str, r: dict) -> str:
@@ -309,10 +384,21 @@ def summary(name: str, r: dict) -> str:
         f"{ours['correct_answers_lost_vs_oracle']:.1%} fewer right than test-best; "
         f"neighbours only as before {before['answered_correctly']:.1%} right at {before['wrong_answer_rate']:.1%} wrong)"
     )
-    if "rasa_diet" in r:
+    if isinstance(r.get("rasa_diet"), dict):
         diet = r["rasa_diet"]["at_our_wrong_rate"]["test"]
-        line += f" vs Rasa DIET {diet['answered_correctly']:.1%} at the same wrong rate"
+        ratio = test["answered_correctly"] / diet["answered_correctly"] if diet["answered_correctly"] else float("inf")
+        line += f" vs Rasa DIET {diet['answered_correctly']:.1%} at the same wrong rate ({ratio:.2f}x)"
     return line
+
+
+def demo_summary(r: dict) -> str:
+    def line(kind: str) -> str:
+        return ", ".join(
+            f"{lang} {m['answered_correctly']:.0%} outright / {m['answered_or_offered']:.0%} offered / "
+            f"{m['wrong_answer_rate']:.1%} wrong / {m['out_of_scope_recall']:.0%} off-topic handed off"
+            for lang, m in r[kind].items() if lang in ("en", "pl", "ru"))
+
+    return f"demo KB judged: {line('judged')}; neighbours only: {line('neighbours_only')}"
 
 
 if __name__ == "__main__":

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from kb_index import build, open_index
-from kb_index.calibration import Calibration, SelfCalibrationPlan, choose_thresholds, estimate_out_of_scope_share, self_calibrate
+from kb_index.calibration import (
+    Calibration,
+    SelfCalibrationPlan,
+    bound_out_of_scope_share,
+    choose_thresholds,
+    estimate_out_of_scope_share,
+    self_calibrate,
+)
 from kb_index.evaluation import LabelledQuery, score_results
 from kb_index.index import Hit
 from kb_index.store import IndexStore
@@ -117,3 +124,15 @@ def test_out_of_scope_share_is_estimated_from_unlabelled_live_scores():
     _, mostly_answerable = results(*[(None, "a", s, 0.1) for s in [0.2] * 1 + [0.85] * 9])
     assert estimate_out_of_scope_share(queries, hits, mostly_unanswerable, "dense") == pytest.approx(0.9)  # 1.6, clipped
     assert estimate_out_of_scope_share(queries, hits, mostly_answerable, "dense") == pytest.approx(0.2)
+
+
+def test_the_out_of_scope_share_bound_is_not_fooled_by_answerable_questions_scoring_low_on_the_kb():
+    # Some held-out KB questions score as low as the pseudo out-of-scope ones (0.3-0.5); live
+    # traffic is 3 unanswerable questions (0.2) and 7 answerable ones that all score high.
+    low_in_scope = [("a", "a", 0.35, 0.1)] * 4
+    queries, hits = results(*RIGHT_HIGH, *low_in_scope, *[(None, "a", s, 0.1) for s in (0.3, 0.35, 0.4, 0.45, 0.5)])
+    _, live = results(*[(None, "a", s, 0.1) for s in [0.2] * 3 + [0.9] * 7])
+    assert estimate_out_of_scope_share(queries, hits, live, "dense") == pytest.approx(0.05)  # under the true 0.3
+    bound = bound_out_of_scope_share(queries, hits, live, "dense")
+    assert 0.3 <= bound <= 0.35
+    assert bound_out_of_scope_share(queries, hits, [], "dense") == 0.9  # no traffic: the worst case

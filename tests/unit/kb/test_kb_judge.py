@@ -11,7 +11,7 @@ from kb_index import build, open_index
 from kb_index.calibration import Calibration
 from kb_index.index import Hit
 from kb_index.judge import JUDGE_FILE, Judge
-from kb_index.learning import SAFE_OUT_OF_SCOPE_SHARE, learn_judge, self_calibrate_judged
+from kb_index.learning import OUT_OF_SCOPE_SHARE_FLOOR, SAFE_OUT_OF_SCOPE_SHARE, learn_judge, self_calibrate_judged
 from kb_index.policy import decide
 
 
@@ -57,9 +57,18 @@ def test_confidence_thresholds_from_the_kb_alone_answer_its_questions(judged):
     thresholds = Calibration.from_meta(meta).thresholds
     assert thresholds.judge_on == "confidence"
     assert decide(index.search("can I pay with paypal"), thresholds).outcome == "answer"
-    # A higher unanswerable share can only make the bound stricter.
-    stricter = Calibration.from_meta(self_calibrate_judged(learned, 0.05, share=0.9)).thresholds
-    assert stricter.answer >= thresholds.answer
+    # A lower unanswerable share can only make the bound more lenient.
+    lenient = Calibration.from_meta(self_calibrate_judged(learned, 0.05, share=0.2)).thresholds
+    assert lenient.answer <= thresholds.answer
+
+
+def test_live_traffic_bounds_the_unanswerable_share_never_below_the_floor(judged):
+    _, index = judged
+    learned = learn_judge(index.entries, index.vectors, index.meta["scoring"])
+    # Traffic of answerable questions only: the bound alone would go down to its 0.05 clip.
+    live = [index.search(q) for q in ("can I pay with paypal", "when will my parcel arrive", "I want to return my order")]
+    meta = self_calibrate_judged(learned, 0.05, live_results=live)
+    assert meta["out_of_scope_share"] == OUT_OF_SCOPE_SHARE_FLOOR and "3 live questions" in meta["calibration"]["method"]
 
 
 def test_the_policy_judges_on_confidence_when_told():
