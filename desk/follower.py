@@ -21,6 +21,7 @@ from desk.db import broker_cursor
 from desk.operations import end_handoff
 from desk.rasa_client import RasaClient, RasaError
 from desk.transcript import END_INTENTS, context_from_tracker, event_time, intent_of, line_from_event, transcript_until
+from monitoring.metrics import DESK_EVENTS, DESK_HANDOFFS
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -56,6 +57,8 @@ class EventFollower:
         self._rasa = rasa
         self._clock = clock
         self._poll_seconds = poll_seconds
+        # Why the last catch-up failed (None: it worked); the desk's /ready reports it.
+        self.problem: str | None = "not caught up yet"
 
     async def run(self) -> None:
         """Apply events forever; a failing event is retried with a growing pause, never skipped."""
@@ -63,6 +66,7 @@ class EventFollower:
         while True:
             try:
                 applied = await self.catch_up()
+                self.problem = None
                 backoff = self._poll_seconds
                 if not applied:
                     await asyncio.sleep(self._poll_seconds)
@@ -70,6 +74,7 @@ class EventFollower:
                 raise
             except Exception as error:  # Rasa or a database down: wait and retry the same event
                 reason = error if isinstance(error, RasaError) else type(error).__name__
+                self.problem = str(reason)
                 log.warning("event follower: %s; retrying in %.1f s", reason, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
@@ -82,6 +87,7 @@ class EventFollower:
             for event in batch:
                 await self._apply(event)
                 cursor = event.id
+            DESK_EVENTS.labels(self._source.name).inc(len(batch))
             # Events that changed nothing still move the cursor, once per batch.
             async with self._engine.begin() as connection:
                 await save_cursor(connection, self._source.name, cursor)
@@ -117,16 +123,18 @@ class EventFollower:
                 return
         paused_at = float(event.data.get("timestamp") or 0)
         tracker = await self._tracker_with_pause(event.sender_id, paused_at)
+        context = context_from_tracker(tracker)
         async with self._engine.begin() as connection:
             handoff_id = await handoffs.create_handoff(
                 connection,
                 event.sender_id,
-                context_from_tracker(tracker),
+                context,
                 transcript_until(tracker, paused_at),
                 event_time(event.data),
             )
             await save_cursor(connection, self._source.name, event.id)
-        log.info("handoff %s waiting (event %s)", handoff_id, event.id)
+        DESK_HANDOFFS.labels(context.reason or "unknown").inc()
+        log.info("handoff %s waiting (event %s, reason %s)", handoff_id, event.id, context.reason)
 
     async def _tracker_with_pause(self, sender_id: str, paused_at: float) -> dict:
         """The tracker once it holds the pause: Rasa publishes events just before it saves the tracker.

@@ -30,6 +30,7 @@ from kb_index.encoders import Encoder
 from kb_index.lexical import LexicalScorer
 from kb_index.passages import split_passages
 from kb_index.settings import JudgeOn, Thresholds
+from monitoring.metrics import ENCODER_SECONDS
 
 INDEX_FILE = "index.faiss"
 LEXICAL_FILE = "lexical.json"
@@ -318,4 +319,6 @@ class KBIndex:
         """Search several queries at once (evaluation encodes in batches)."""
         if not texts:
             return []
-        return self.searcher.search_vectors(self.encoder.encode(texts, kind="query"), texts, k)
+        with ENCODER_SECONDS.time():
+            vectors = self.encoder.encode(texts, kind="query")
+        return self.searcher.search_vectors(vectors, texts, k)
