@@ -3,16 +3,22 @@
 Rasa's own RestInput answers a JSON body that is not an object with a 500 and
 hands empty or huge texts straight to NLU. Here every request is checked
 first and refused with a 4xx that says what is wrong; valid requests are
-served exactly as by RestInput (same URL, same response shape).
+served exactly as by RestInput (same URL, same response shape). A turn that fails
+inside Rasa (a store down) answers with an apology (bot/channels/guard.py), not an empty list.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
+from sanic import Blueprint
 from sanic.exceptions import InvalidUsage, PayloadTooLarge
 from sanic.request import Request
+
+from bot.channels.guard import guarded
 
 MAX_SENDER_CHARS = 128
 
@@ -30,6 +36,9 @@ class ShopRestInput(RestInput):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> ShopRestInput:
         return cls(**(credentials or {}))
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        return super().blueprint(guarded(on_new_message))
 
     def _body(self, request: Request) -> dict[str, Any]:
         body = request.json
