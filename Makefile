@@ -19,11 +19,12 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run test setup index demo-shop run-env shell clean
+.PHONY: help run run-scaled test setup index demo-shop run-env shell clean
 
 help:
 	@echo "make run    start the assistant (sets everything up on first use)"
 	@echo "make test   run all tests (sets everything up on first use)"
+	@echo "make run-scaled  the scaled profile: 2 Rasa + 2 action servers behind HAProxy (docs/deploy.md)"
 	@echo "make shell  chat in the terminal with the running assistant's action server"
 
 setup: $(VENV_APP)/.installed $(VENV_RASA)/.installed $(MODEL) index demo-shop run-env
@@ -64,6 +65,11 @@ run-env:
 
 run: setup
 	@exec $(APP_PY) -m deploy.supervisor deploy/local.yml --env $(RUN_ENV)
+
+# The scaled profile (docs/deploy.md): needs PostgreSQL, Redis and RabbitMQ where var/run-scaled.env says.
+run-scaled: setup
+	@deploy/scaled/run_env.sh var/run-scaled.env
+	@exec $(APP_PY) -m deploy.supervisor deploy/scaled/profile.yml --env var/run-scaled.env
 
 shell: setup
 	@set -a; . $(RUN_ENV); set +a; PYTHONPATH=. $(RASA) shell -m models --endpoints endpoints.yml --port 5006
