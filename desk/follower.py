@@ -66,7 +66,6 @@ class EventFollower:
         while True:
             try:
                 applied = await self.catch_up()
-                self.problem = None
                 backoff = self._poll_seconds
                 if not applied:
                     await asyncio.sleep(self._poll_seconds)
@@ -92,6 +91,7 @@ class EventFollower:
             async with self._engine.begin() as connection:
                 await save_cursor(connection, self._source.name, cursor)
             total += len(batch)
+        self.problem = None
         return total
 
     async def _apply(self, event: BrokerEvent) -> None:
