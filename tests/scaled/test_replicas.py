@@ -1,0 +1,178 @@
+"""Two Rasa replicas and two action servers behind HAProxy, on PostgreSQL, Redis and RabbitMQ (deploy/scaled/).
+
+Ordered as they run: the working profile first, the faults last (each restores what it broke).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+from tests.desk.agent_client import AgentClient, wait_for
+from tests.desk.socketio_shopper import SocketShopper
+from tests.support.metrics import scrape, value
+from tests.support.processes import REPO_ROOT
+from tests.support.scaled import KB_RELOAD_SECONDS, Scaled
+
+DELIVERY = "how long does delivery take?"
+QUESTIONS = ["how long does delivery take?", "can I return a sofa?", "do you take paypal?", "do you ship abroad?",
+             "how do I get an invoice?"]
+
+
+def sender(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def user_texts(tracker: dict) -> list[str]:
+    return [e.get("text") for e in tracker["events"] if e["event"] == "user"]
+
+
+def test_both_replicas_answer_through_the_balancer_from_one_shared_tracker_store(scaled: Scaled):
+    me = sender("lb")
+    for _ in range(4):
+        reply = scaled.send(me, DELIVERY)
+        assert reply.status_code == 200 and reply.json(), reply.text
+    # The same conversation read from each replica directly: one tracker in PostgreSQL.
+    for replica in ("rasa1", "rasa2"):
+        assert user_texts(scaled.tracker(me, scaled.url(replica))) == [DELIVERY] * 4
+    # Both action servers took calls (round robin behind the balancer).
+    for name in ("action1", "action2"):
+        assert value(scrape(scaled.url(name)), "assistant_turns_total") > 0, name
+
+
+def test_two_messages_of_one_conversation_on_two_replicas_at_once_are_processed_one_after_the_other(scaled: Scaled):
+    me = sender("lock")
+    scaled.send(me, "hello")
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda r: scaled.send(me, f"{DELIVERY}", scaled.url(r)), ("rasa1", "rasa2")))
+    assert [a.status_code for a in answers] == [200, 200] and all(a.json() for a in answers)
+    events = scaled.tracker(me)["events"]
+    # With the Redis lock store each turn is complete before the next begins: after every user
+    # message the bot answers and listens again before the next user message is processed.
+    turns = [e["event"] if e["event"] != "action" else e["name"] for e in events if e["event"] in ("user", "action", "bot")]
+    user_positions = [i for i, kind in enumerate(turns) if kind == "user"]
+    for this, following in zip(user_positions, user_positions[1:], strict=False):
+        between = turns[this + 1 : following]
+        assert "bot" in between and between[-1] == "action_listen", turns
+
+
+def test_an_agent_reply_sent_through_one_replica_reaches_a_widget_connected_to_the_other(scaled: Scaled):
+    shopper = SocketShopper(scaled.url("rasa1"))
+    try:
+        shopper.say(DELIVERY)
+        shopper.next_message(timeout=120)
+        appended = httpx.post(
+            f"{scaled.url('rasa2')}/conversations/{shopper.session_id}/tracker/events",
+            params={"token": scaled.env["RASA_TOKEN"], "output_channel": "latest", "execute_side_effects": "true"},
+            json={"event": "bot", "text": "Anna: I'm here to help", "metadata": {"from_agent": True, "agent_name": "Anna"}},
+            timeout=60,
+        )
+        assert appended.status_code == 200, appended.text
+        message = shopper.wait_for_text("I'm here to help", timeout=60)
+        assert message["agent_name"] == "Anna"
+    finally:
+        shopper.close()
+
+
+def test_the_desk_follows_rabbitmq_a_handoff_arrives_with_its_messages(scaled: Scaled):
+    anna = AgentClient(scaled.url("desk")).sign_in("anna")
+    me = sender("rabbit")
+    try:
+        assert "passing you to a person" in " ".join(m.get("text", "") for m in scaled.send(me, "/request_human").json())
+        handoff = wait_for("the handoff at the desk", lambda: anna.waiting_handoff(me), timeout=60)
+        scaled.send(me, "my lamp arrived broken")
+        wait_for(
+            "the shopper's message at the desk",
+            lambda: any(m["text"] == "my lamp arrived broken" for m in anna.updates(handoff["id"])["messages"]),
+            timeout=60,
+        )
+        assert anna.end(handoff["id"]).endswith("notice=ended")
+    finally:
+        anna.sign_out()
+
+
+def test_a_kb_publish_reaches_both_action_servers_within_the_reload_interval(scaled: Scaled):
+    old, new = "You can buy e-gift cards from €20 to €500", "You can buy e-gift cards from €25 to €750"
+    article = Path(scaled.env["KB_ARTICLES_DIR"]) / "en" / "gift-cards.md"
+    article.write_text(article.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    built = subprocess.run(
+        [sys.executable, "-m", "kb_index", "build"], cwd=REPO_ROOT, env={**os.environ, **scaled.env},
+        capture_output=True, text=True, timeout=600,
+    )
+    assert built.returncode == 0 and "published" in built.stdout, built.stderr
+    time.sleep(KB_RELOAD_SECONDS + 1)
+    before = [value(scrape(scaled.url(name)), "assistant_turns_total") for name in ("actions1", "actions2")]
+    me = sender("kb")
+    answers = [" ".join(m.get("text", "") for m in scaled.send(me, "do you sell gift cards?").json()) for _ in range(4)]
+    after = [value(scrape(scaled.url(name)), "assistant_turns_total") for name in ("actions1", "actions2")]
+    assert all(b < a for b, a in zip(before, after, strict=True)), "both action servers answered"
+    assert all(new in answer for answer in answers), answers
+
+
+def test_redis_away_for_a_while_turns_fail_politely_then_work_again(scaled: Scaled):
+    me = sender("redis")
+    assert scaled.send(me, DELIVERY).status_code == 200
+    scaled.redis.stop(kill=True)
+    try:
+        during = scaled.send(me, DELIVERY, timeout=60)
+        # No lock store: Rasa does not process the turn without the lock; the shopper hears why.
+        assert during.status_code == 200
+        assert "something went wrong on our side" in " ".join(m.get("text", "") for m in during.json())
+    finally:
+        scaled.redis.start()
+    wait_for("a turn after Redis is back", lambda: scaled.send(me, DELIVERY).status_code == 200 or None, timeout=60)
+    assert user_texts(scaled.tracker(me)).count(DELIVERY) >= 2
+
+
+def conversation(scaled: Scaled, me: str, rounds: int, results: dict, stop: threading.Event) -> None:
+    for n in range(rounds):
+        if stop.is_set():
+            return
+        text = QUESTIONS[n % len(QUESTIONS)]
+        try:
+            answer = scaled.send(me, text, timeout=120)
+            ok = answer.status_code == 200 and bool(answer.json())
+        except httpx.HTTPError:
+            ok = False
+        results.setdefault(me, []).append((text, ok, time.monotonic()))
+
+
+def test_killing_a_replica_in_the_middle_of_20_conversations_loses_and_repeats_nothing(scaled: Scaled):
+    shoppers = [sender(f"kill{i}") for i in range(20)]
+    results: dict[str, list] = {}
+    stop = threading.Event()
+    threads = [threading.Thread(target=conversation, args=(scaled, me, 5, results, stop)) for me in shoppers]
+    for thread in threads:
+        thread.start()
+    wait_for("the first turns", lambda: sum(len(r) for r in results.values()) >= 20 or None, timeout=300)
+    killed_at = time.monotonic()
+    scaled.kill("rasa1")
+    for thread in threads:
+        thread.join(timeout=600)
+    try:
+        sent = sum(len(r) for r in results.values())
+        replied = [(me, text) for me, turns in results.items() for text, ok, _ in turns if ok]
+        after = [ok for turns in results.values() for _, ok, when in turns if when > killed_at + 15]
+        figures = {"sent": sent, "replied": len(replied), "failed": sent - len(replied)}
+        persisted = duplicated = 0
+        for me, turns in results.items():
+            texts = user_texts(scaled.tracker(me))
+            # Each conversation asks different questions, so a text twice means a message processed twice.
+            duplicated += len(texts) - len(set(texts))
+            persisted += sum(1 for text, ok, _ in turns if ok and text in texts)
+        figures |= {"persisted": persisted, "duplicated": duplicated}
+        print(f"kill -9 of one replica: {figures}")
+        assert sent == 100 and persisted == len(replied) and duplicated == 0, figures
+        # Only the turns in flight on the killed replica may fail; afterwards the other serves them all.
+        assert sent - len(replied) <= 20 and all(after), figures
+    finally:
+        scaled.start("rasa1")
+        scaled.wait_ready("rasa1")
