@@ -64,6 +64,7 @@ run-env:
 	@scripts/run_env.sh $(RUN_ENV)
 
 run: setup
+	@set -a; . $(RUN_ENV); set +a; PYTHONPATH=. $(VENV_RASA)/bin/python -m bot.channels.webhooks http://localhost:$$RASA_PORT 2>>$(SETUP_LOG)
 	@exec $(APP_PY) -m deploy.supervisor deploy/local.yml --env $(RUN_ENV)
 
 # The scaled profile (docs/deploy.md): needs PostgreSQL, Redis and RabbitMQ where var/run-scaled.env says.

@@ -9,7 +9,9 @@ mkdir -p "$(dirname "$file")"
 touch "$file"
 chmod 600 "$file"
 add() { grep -q "^$1=" "$file" || echo "$1=$2" >> "$file"; }
-for key in RASA_TOKEN DESK_BOT_TOKEN KB_PUBLISH_TOKEN DESK_SESSION_KEY SHOP_PORT DESK_PORT KB_PORT; do
+# Every action server holds the same ACTION_SERVER_TOKEN and ORDER_VERIFICATION_KEY (actions/security.py).
+for key in RASA_TOKEN ACTION_SERVER_TOKEN ORDER_VERIFICATION_KEY DESK_BOT_TOKEN KB_PUBLISH_TOKEN DESK_SESSION_KEY \
+           SHOP_PORT SHOP_ORIGINS DESK_PORT KB_PORT RASA_INTERFACE; do
   add "$key" "$(grep "^$key=" var/run.env | cut -d= -f2-)"
 done
 add BALANCER_HOST 127.0.0.1

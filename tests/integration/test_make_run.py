@@ -28,6 +28,8 @@ def run_env(folder: Path) -> Path:
         **{key: str(port) for key, port in ports.items()},
         "RASA_URL": f"http://127.0.0.1:{ports['RASA_PORT']}",
         "RASA_TOKEN": "make-run-test-token",
+        "ACTION_SERVER_TOKEN": "make-run-action-token",
+        "ORDER_VERIFICATION_KEY": "make-run-verification-key",
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{ports['ACTION_PORT']}/webhook",
         "TRACKER_DB": str(folder / "tracker.db"),
         "EVENT_BROKER_DB": str(folder / "events.db"),
