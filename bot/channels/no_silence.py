@@ -12,11 +12,15 @@ assistant.yml, env SUPPORT_EMAIL), not a button.
 
 The apology is stored in the tracker like any bot message, so the desk's transcript shows it.
 
-A turn can also fail inside Rasa itself: the tracker store (PostgreSQL), the lock store (Redis)
-or the broker unreachable. Rasa's channels log the exception and send nothing; here the same
-apology goes out through the shopper's channel, in the language the widget was set to, and is
-not stored (the store is what is down). The message was not processed, so sending it again
-later is safe: nothing is answered twice.
+A turn can also fail inside Rasa itself: the tracker store (PostgreSQL) or the lock store
+(Redis) unreachable. Rasa wraps every tracker store in a FailSafeTrackerStore that answers a
+store error with an empty in-memory conversation: the shopper would get replies from a bot that
+forgot them (one talking to a person would get the bot again), and nothing of it would be kept.
+Rasa's own hook for that error (``on_tracker_store_error``) is made to raise instead, so the turn
+fails; Rasa's channels would then log the exception and send nothing. Here the apology goes out
+through the shopper's channel, in the language the widget was set to, and is not stored (the
+store is what is down). The message was not processed, so sending it again later is safe:
+nothing is answered twice.
 """
 
 from __future__ import annotations
@@ -28,7 +32,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from rasa.core.agent import Agent
 from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.core.constants import USER_INTENT_RESTART, USER_INTENT_SESSION_START
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -88,6 +94,18 @@ def apology_text(responses: list[dict[str, Any]], language: str, email: str) -> 
     return variation["text"].format(support_email=email)
 
 
+def raise_store_error(error: Exception) -> None:
+    raise error
+
+
+def without_memory_fallback(agent: Agent | None) -> None:
+    """Make a tracker store error fail the turn instead of Rasa going on with an empty in-memory tracker."""
+    store = agent.tracker_store if agent is not None else None
+    if isinstance(store, FailSafeTrackerStore):
+        # The constructor's on_tracker_store_error; Agent builds the wrapper itself, without one.
+        store._on_tracker_store_error = raise_store_error
+
+
 class CountingOutput(OutputChannel):
     """The channel's own output for one turn, counting what the bot sends through it."""
 
@@ -120,8 +138,12 @@ class NoSilence:
 
         blueprint.listener("before_server_start")(keep_app)
 
+    def _agent(self) -> Agent | None:
+        return self._app.ctx.agent if self._app else None
+
     async def __call__(self, message: UserMessage) -> None:
         output = message.output_channel = CountingOutput(message.output_channel)
+        without_memory_fallback(self._agent())  # the agent is new after a model reload
         try:
             await self._handle(message)
             if output.sent:  # the usual turn: nothing more to check, the tracker is not read again
@@ -131,7 +153,7 @@ class NoSilence:
             await self._apologise_for_failure(message, output, error)
 
     async def _apologise_for_failure(self, message: UserMessage, output: CountingOutput, error: Exception) -> None:
-        agent = self._app.ctx.agent if self._app else None
+        agent = self._agent()
         if agent is None or agent.domain is None:
             raise error
         # The exception's type only: its text may hold a connection URL with a password.
@@ -143,7 +165,7 @@ class NoSilence:
         await output.inner.send_response(message.sender_id, {"text": text})
 
     async def _apologise_if_silent(self, message: UserMessage, output: CountingOutput) -> None:
-        agent = self._app.ctx.agent if self._app else None
+        agent = self._agent()
         if agent is None or not agent.is_ready():
             return
         async with agent.lock_store.lock(message.sender_id):
