@@ -22,7 +22,6 @@ from pathlib import Path
 
 import httpx
 
-from tests.desk.postgres import temporary_postgres
 from tests.desk.test_handoff_e2e import project_config_always_open
 from tests.support.scaled import Scaled, start_scaled
 
@@ -98,9 +97,9 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=10)
     parser.add_argument("--turns", type=int, default=4)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp, temporary_postgres() as postgres_url:
+    with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         folder = Path(tmp)
-        scaled = start_scaled(folder, postgres_url, project_config_always_open(folder))
+        scaled = start_scaled(folder, project_config_always_open(folder))
         try:
             load(scaled, scaled.balancer_url, 2, 2)  # warm both replicas and both action servers
             one = load(scaled, scaled.url("rasa1"), args.conversations, args.turns)

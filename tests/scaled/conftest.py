@@ -4,7 +4,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.desk.postgres import temporary_postgres
 from tests.desk.test_handoff_e2e import project_config_always_open
 from tests.support.scaled import Scaled, start_scaled
 
@@ -13,9 +12,8 @@ from tests.support.scaled import Scaled, start_scaled
 def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scaled]:
     """The scaled profile, started once: PostgreSQL, Redis, RabbitMQ, 2 Rasa + 2 action servers behind HAProxy, the desk."""
     folder = tmp_path_factory.mktemp("scaled")
-    with temporary_postgres() as postgres_url:
-        running = start_scaled(folder, postgres_url, project_config_always_open(folder))
-        try:
-            yield running
-        finally:
-            running.stop()
+    running = start_scaled(folder, project_config_always_open(folder))
+    try:
+        yield running
+    finally:
+        running.stop()

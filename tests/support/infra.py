@@ -1,4 +1,4 @@
-"""Redis, RabbitMQ and HAProxy from their Debian packages, as throw-away servers on free loopback ports.
+"""PostgreSQL, Redis and RabbitMQ from their Debian packages, as throw-away servers on free loopback ports.
 
 Each runs in the foreground as a child process, with its files in a temporary folder
 (never the system service), and can be stopped and started again on the same port,
@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
+from tests.desk.postgres import postgres_bin
 from tests.support.processes import ARTIFACTS, free_port
 
 RABBITMQ_SERVER = next(iter(sorted(Path("/usr/lib/rabbitmq/lib").glob("rabbitmq_server-*/sbin/rabbitmq-server"))), None)
@@ -41,14 +43,18 @@ class Daemon:
     """A server process that can be stopped (gracefully or by SIGKILL) and started again."""
 
     def __init__(
-        self, name: str, command: list[str], port: int, folder: Path, env: dict[str, str] | None = None, timeout: float = 60
+        self, name: str, command: list[str], port: int, folder: Path, env: dict[str, str] | None = None, timeout: float = 60,
+        stop_signal: int = signal.SIGTERM,
     ):
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         self.name, self.command, self.port, self.env, self.timeout = name, command, port, env or {}, timeout
+        self.stop_signal = stop_signal
         self.folder = folder
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            return  # still running
         log = open(ARTIFACTS / f"{self.name}.log", "a")
         self.process = subprocess.Popen(
             self.command, cwd=self.folder, env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT,
@@ -60,12 +66,37 @@ class Daemon:
     def stop(self, kill: bool = False) -> None:
         if self.process is None or self.process.poll() is not None:
             return
-        os.killpg(self.process.pid, 9 if kill else 15)
+        os.killpg(self.process.pid, signal.SIGKILL if kill else self.stop_signal)
         try:
             self.process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, 9)
             self.process.wait()
+
+
+def postgres_server() -> tuple[Daemon, str]:
+    """PostgreSQL and the SQLAlchemy URL of its ``postgres`` database (user ``desk``, no password).
+
+    Stopped by a fast shutdown (SIGINT): open sessions are cut off at once, as when the
+    database server restarts under its clients.
+    """
+    bindir = postgres_bin()
+    if bindir is None:
+        raise RuntimeError("PostgreSQL is not installed (Debian package postgresql)")
+    # PostgreSQL refuses to run as root: as root, run it as the package's own user.
+    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    folder = Path(tempfile.mkdtemp(prefix="scaled-pg-"))
+    if as_user:
+        shutil.chown(folder, "postgres", "postgres")
+    port = free_port()
+    subprocess.run([*as_user, str(bindir / "initdb"), "-D", str(folder / "data"), "-A", "trust", "-U", "desk", "--no-sync"],
+                   check=True, capture_output=True)
+    command = [
+        *as_user, str(bindir / "postgres"), "-D", str(folder / "data"), "-p", str(port), "-k", str(folder),
+        "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
+    ]
+    daemon = Daemon(f"postgres-{port}", command, port, folder, stop_signal=signal.SIGINT)
+    return daemon, f"postgresql+psycopg://desk@127.0.0.1:{port}/postgres"
 
 
 def redis_server(folder: Path) -> Daemon:

@@ -18,7 +18,7 @@ from honcho.environ import parse_procfile
 from sqlalchemy.engine import make_url
 
 from tests.desk.support import PASSWORD
-from tests.support.infra import Daemon, rabbitmq_server, redis_server, stop_epmd
+from tests.support.infra import Daemon, postgres_server, rabbitmq_server, redis_server, stop_epmd
 from tests.support.processes import REPO_ROOT, Service, free_port
 
 PROCFILE = REPO_ROOT / "deploy" / "scaled" / "Procfile"
@@ -30,6 +30,7 @@ KB_RELOAD_SECONDS = 2
 @dataclass
 class Scaled:
     env: dict[str, str]
+    postgres: Daemon
     redis: Daemon
     rabbitmq: Daemon
     balancer_url: str
@@ -81,6 +82,8 @@ class Scaled:
         stop_epmd(self.rabbitmq.epmd_port)  # type: ignore[attr-defined]
         shutil.rmtree(self.rabbitmq.folder, ignore_errors=True)
         self.redis.stop()
+        self.postgres.stop()
+        shutil.rmtree(self.postgres.folder, ignore_errors=True)
 
 
 def scaled_env(folder: Path, postgres_url: str, redis: Daemon, rabbitmq: Daemon, config: Path) -> dict[str, str]:
@@ -135,11 +138,12 @@ def scaled_env(folder: Path, postgres_url: str, redis: Daemon, rabbitmq: Daemon,
     }
 
 
-def start_scaled(folder: Path, postgres_url: str, config: Path) -> Scaled:
-    redis, rabbitmq = redis_server(folder), rabbitmq_server()
+def start_scaled(folder: Path, config: Path) -> Scaled:
+    (postgres, postgres_url), redis, rabbitmq = postgres_server(), redis_server(folder), rabbitmq_server()
     env = scaled_env(folder, postgres_url, redis, rabbitmq, config)
-    scaled = Scaled(env, redis, rabbitmq, f"http://127.0.0.1:{env['BALANCER_PORT']}")
+    scaled = Scaled(env, postgres, redis, rabbitmq, f"http://127.0.0.1:{env['BALANCER_PORT']}")
     try:
+        postgres.start()
         redis.start()
         rabbitmq.start()
         # Rasa creates the tracker database: start one replica first, then the rest in parallel.
@@ -155,7 +159,7 @@ def start_scaled(folder: Path, postgres_url: str, config: Path) -> Scaled:
             input=PASSWORD + "\n", env={**os.environ, **env}, cwd=REPO_ROOT, capture_output=True, text=True,
             timeout=600, check=True,
         )
-    except Exception:
+    except BaseException:  # Ctrl-C during the long start too: leave no server behind
         scaled.stop()
         raise
     return scaled
