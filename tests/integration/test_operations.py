@@ -44,3 +44,11 @@ def test_the_turn_log_has_one_line_per_action_and_no_message_text(stack: Stack):
     lines = [line for line in log.splitlines() if "turn action=" in line and f"conversation={me}" in line]
     assert lines, "no turn line for the conversation"
     assert "Quiet Lane" not in log
+
+
+def test_the_probes_answer_without_the_action_servers_token_and_actions_still_need_it(stack: Stack):
+    # A balancer and Prometheus probe without the secret that lets Rasa run actions (actions/server.py).
+    assert httpx.get(f"{stack.action_url}/ready", timeout=10).status_code == 200
+    assert httpx.get(f"{stack.action_url}/metrics", timeout=10).status_code == 200
+    assert httpx.get(f"{stack.action_url}/actions", timeout=10).status_code == 401
+    assert httpx.post(f"{stack.action_url}/webhook", json={"next_action": "action_listen"}, timeout=10).status_code == 401
