@@ -10,17 +10,21 @@ APP_PY    := $(VENV_APP)/bin/python
 RASA      := $(VENV_RASA)/bin/rasa
 MODEL     := models/assistant.tar.gz
 RUN_ENV   := var/run.env
+SETUP_LOG := var/log/setup.log
+# Run a set-up step with its output appended to $(SETUP_LOG); on failure show its last lines.
+logged = mkdir -p var/log; { $(1); } >>$(SETUP_LOG) 2>&1 || { tail -n 30 $(SETUP_LOG); echo "failed; full log: $(SETUP_LOG)"; exit 1; }
 RASA_INPUTS := config.yml bot/domain.yml $(wildcard data/nlu/*.yml data/stories/*.yml)
 
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run test setup index demo-shop run-env shell clean
+.PHONY: help run run-scaled test setup index demo-shop run-env shell clean
 
 help:
 	@echo "make run    start the assistant (sets everything up on first use)"
 	@echo "make test   run all tests (sets everything up on first use)"
+	@echo "make run-scaled  the scaled profile: 2 Rasa + 2 action servers behind HAProxy (docs/deploy.md)"
 	@echo "make shell  chat in the terminal with the running assistant's action server"
 
 setup: $(VENV_APP)/.installed $(VENV_RASA)/.installed $(MODEL) index demo-shop run-env
@@ -29,46 +33,44 @@ setup: $(VENV_APP)/.installed $(VENV_RASA)/.installed $(MODEL) index demo-shop r
 $(VENV_APP)/.installed: requirements/app.txt requirements/app.lock
 	@py=$$(scripts/find_python.sh 3.11) || exit 1; \
 	  [ -x $(APP_PY) ] || $$py -m venv $(VENV_APP)
-	$(APP_PY) -m pip install --quiet -r requirements/app.txt -c requirements/app.lock
+	@echo "Installing the app environment $(VENV_APP) (log: $(SETUP_LOG))"
+	@$(call logged,$(APP_PY) -m pip install -r requirements/app.txt -c requirements/app.lock)
 	@touch $@
 
 $(VENV_RASA)/.installed: requirements/rasa.txt
 	@py=$$(scripts/find_python.sh 3.10) || exit 1; \
 	  [ -x $(VENV_RASA)/bin/python ] || $$py -m venv $(VENV_RASA)
-	$(VENV_RASA)/bin/python -m pip install --quiet -r requirements/rasa.txt
+	@echo "Installing the Rasa environment $(VENV_RASA) (log: $(SETUP_LOG))"
+	@$(call logged,$(VENV_RASA)/bin/python -m pip install -r requirements/rasa.txt)
 	@touch $@
 
 # --- the Rasa model: trained only when its inputs changed ----------------------
 $(MODEL): $(RASA_INPUTS) $(VENV_RASA)/.installed
-	$(RASA) train --config config.yml --domain bot/domain.yml --data data/nlu data/stories \
-	  --out models --fixed-model-name assistant
+	@echo "Training the Rasa model (a few minutes; log: $(SETUP_LOG))"
+	@$(call logged,$(RASA) train --config config.yml --domain bot/domain.yml --data data/nlu data/stories \
+	  --out models --fixed-model-name assistant)
 	@touch $@
 
 # --- the KB index: `build` itself is a no-op when no article changed ----------
 index: $(VENV_APP)/.installed
-	$(APP_PY) -m kb_index build
+	@echo "KB index: building what changed (log: $(SETUP_LOG))"
+	@$(call logged,$(APP_PY) -m kb_index build)
 
 # --- the demo shop's order database (re-seeded when its dates get stale) --------
 demo-shop: $(VENV_APP)/.installed
-	$(APP_PY) -m orders.demo_shop --db var/demo_shop.db
+	@$(call logged,$(APP_PY) -m orders.demo_shop --db var/demo_shop.db)
 
 run-env:
 	@scripts/run_env.sh $(RUN_ENV)
 
 run: setup
-	@set -a; . $(RUN_ENV); set +a; \
-	  echo; echo "Starting the assistant. When Rasa logs 'Rasa server is up and running', chat:"; \
-	  echo "  curl -s localhost:$$RASA_PORT/webhooks/rest/webhook -H 'Content-Type: application/json' \\"; \
-	  echo "       -d '{\"sender\": \"me\", \"message\": \"how long does delivery take?\"}'"; \
-	  echo "  make shell        (in another terminal: a terminal chat)"; \
-	  echo "  Rasa HTTP API:    http://localhost:$$RASA_PORT  (token: see $(RUN_ENV))"; \
-	  echo "  Demo shop + chat: http://localhost:$$SHOP_PORT"; \
-	  echo "  Agent desk:       http://localhost:$$DESK_PORT/login"; \
-	  echo "  KB publish API:   http://localhost:$$KB_PORT  (token: KB_PUBLISH_TOKEN in $(RUN_ENV))"; \
-	  echo "  First agent:      .venv/bin/python -m desk create-agent --username anna --name \"Anna\""; \
-	  PYTHONPATH=. $(VENV_RASA)/bin/python -m bot.channels.webhooks http://localhost:$$RASA_PORT; \
-	  echo "Ctrl-C stops everything."; echo; \
-	  exec $(VENV_APP)/bin/honcho -e $(RUN_ENV) -f Procfile start
+	@set -a; . $(RUN_ENV); set +a; PYTHONPATH=. $(VENV_RASA)/bin/python -m bot.channels.webhooks http://localhost:$$RASA_PORT 2>>$(SETUP_LOG)
+	@exec $(APP_PY) -m deploy.supervisor deploy/local.yml --env $(RUN_ENV)
+
+# The scaled profile (docs/deploy.md): needs PostgreSQL, Redis and RabbitMQ where var/run-scaled.env says.
+run-scaled: setup
+	@deploy/scaled/run_env.sh var/run-scaled.env
+	@exec $(APP_PY) -m deploy.supervisor deploy/scaled/profile.yml --env var/run-scaled.env
 
 shell: setup
 	@set -a; . $(RUN_ENV); set +a; PYTHONPATH=. $(RASA) shell -m models --endpoints endpoints.yml --port 5006

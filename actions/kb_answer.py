@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -44,12 +43,12 @@ class QueryEncodings:
             return
         while len(self._started) >= PREFETCHED:  # questions that never reached the KB action
             self._started.pop(next(iter(self._started))).cancel()
-        self._started[key] = asyncio.get_running_loop().run_in_executor(None, partial(index.encoder.encode, [text], kind="query"))
+        self._started[key] = asyncio.get_running_loop().run_in_executor(None, index.encode_queries, [text])
 
     async def vectors(self, index: KBIndex, text: str) -> np.ndarray:
         started = self._started.pop((index.encoder_name, text), None)
         if started is None:
-            return await asyncio.get_running_loop().run_in_executor(None, partial(index.encoder.encode, [text], kind="query"))
+            return await asyncio.get_running_loop().run_in_executor(None, index.encode_queries, [text])
         return await started
 
 

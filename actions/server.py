@@ -3,9 +3,10 @@
 rasa-sdk's own server answers anyone on every interface. Here the same server is started so that
 only the Rasa server can use it:
 
-- every request but ``GET /health`` must carry ``Authorization: Bearer $ACTION_SERVER_TOKEN``
-  (endpoints.yml makes Rasa send it; compared in constant time). /health stays anonymous so a
-  load balancer or supervisor can probe it without the secret: it says "ok" and nothing else.
+- every request but ``GET /health``, ``/ready`` and ``/metrics`` must carry ``Authorization: Bearer
+  $ACTION_SERVER_TOKEN`` (endpoints.yml makes Rasa send it; compared in constant time). /health and
+  /ready stay anonymous so a load balancer or supervisor can probe them without the secret; /metrics
+  checks ``METRICS_TOKEN`` itself.
 - it listens on ``action_server.host`` of assistant.yml (127.0.0.1; env ACTION_SERVER_HOST).
 - it refuses to start without ``ACTION_SERVER_TOKEN`` and ``ORDER_VERIFICATION_KEY`` unless
   ``ASSISTANT_PROFILE=dev`` says this is a developer's machine.
@@ -30,7 +31,10 @@ from kb_index.settings import load_raw_settings
 
 log = logging.getLogger(__name__)
 hookimpl = pluggy.HookimplMarker("rasa_sdk")
-ANONYMOUS_PATHS = frozenset({"/health"})
+# /health and /ready are for the process manager and the balancer: they say "ok" or what is not loaded yet,
+# never shopper data. /metrics has its own token (METRICS_TOKEN, rasa_sdk_plugins/operations.py) so that a
+# Prometheus server can scrape it without the secret that lets it call actions.
+ANONYMOUS_PATHS = frozenset({"/health", "/ready", "/metrics"})
 
 
 class RasaOnly:

@@ -20,8 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from business_hours import SupportHours, load_support_hours
 from customers import CustomerDirectory, IdentityDigests
 from desk.auth import auth_middleware
-from desk.broker import EventSource
-from desk.broker.sql_broker import SQLEventSource
+from desk.broker import EventSource, open_event_source
 from desk.context import DESK, Desk
 from desk.db import open_database, utcnow
 from desk.delivery import TicketDelivery
@@ -29,7 +28,7 @@ from desk.follower import EventFollower
 from desk.rasa_client import RasaClient
 from desk.security import LoginLimiter, SessionCookies, security_headers
 from desk.settings import DeskSettings
-from desk.views import agent_views, auth_views, bot_api, customer_views, kb_views
+from desk.views import agent_views, auth_views, bot_api, customer_views, kb_views, ops_views
 from http_guard import body_size_limit
 
 log = logging.getLogger(__name__)
@@ -71,12 +70,14 @@ def build_app(
     )
     aiohttp_session.setup(app, storage)
     app.middlewares.append(auth_middleware)
-    app.cleanup_ctx.append(_lifecycle(event_source or SQLEventSource(settings.event_broker_url), run_background))
+    source = event_source or open_event_source(settings.event_broker_url, settings.event_broker_queue)
+    app.cleanup_ctx.append(_lifecycle(source, run_background))
     auth_views.add_routes(app)
     agent_views.add_routes(app)
     bot_api.add_routes(app)
     kb_views.add_routes(app)
     customer_views.add_routes(app)
+    ops_views.add_routes(app)
     app.router.add_static("/static/", HERE / "static")
     return app
 

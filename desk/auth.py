@@ -9,6 +9,8 @@ from desk.context import desk_of
 from desk.security import SAFE_METHODS, Handler, bearer_token, csrf_ok, session_of, tokens_match
 
 PUBLIC_PREFIXES = ("/static/",)
+# Health and readiness for the balancer and the process manager; /metrics checks its own token.
+OPS_PATHS = ("/health", "/ready", "/metrics")
 LOGIN_PATH = "/login"
 AGENT = web.RequestKey("agent", agents.Agent)
 # Presence is written at most this often per agent (every poll would be a write).
@@ -29,7 +31,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         if not tokens_match(bearer_token(request), desk.settings.bot_token):
             return web.json_response({"error": "a valid bot token is required"}, status=401)
         return await handler(request)
-    if request.path.startswith(PUBLIC_PREFIXES):
+    if request.path.startswith(PUBLIC_PREFIXES) or request.path in OPS_PATHS:
         return await handler(request)
     session = await session_of(request)
     if request.method not in SAFE_METHODS and not await csrf_ok(request, session):

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from desk.db import tickets
 from desk.reasons import reason_label
 from desk.settings import SmtpSettings
+from monitoring.metrics import DELIVERY_FAILURES
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -139,7 +140,7 @@ class TicketDelivery:
     async def _deliver(self, ticket: dict[str, Any]) -> None:
         changes: dict[str, Any] = {}
         if ticket["email_status"] == "pending":
-            changes["email_status"] = await self._attempt("e-mail", ticket, self._email)
+            changes["email_status"] = await self._attempt("email", ticket, self._email)
         if ticket["webhook_status"] == "pending":
             changes["webhook_status"] = await self._attempt("webhook", ticket, self._post)
         if "pending" in changes.values():
@@ -158,6 +159,7 @@ class TicketDelivery:
             await send(ticket)
         except (OSError, smtplib.SMTPException, aiohttp.ClientError, TimeoutError) as error:
             log.warning("ticket %s: %s not delivered (%s); will retry", ticket["id"], what, type(error).__name__)
+            DELIVERY_FAILURES.labels(f"ticket_{what}").inc()
             return "pending"
         return "sent"
 

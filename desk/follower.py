@@ -26,6 +26,7 @@ from desk.db import broker_cursor
 from desk.operations import end_handoff
 from desk.rasa_client import RasaClient, RasaError, unroutable_reason
 from desk.transcript import END_INTENTS, context_from_tracker, event_time, intent_of, line_from_event, transcript_until
+from monitoring.metrics import DESK_EVENTS, DESK_HANDOFFS
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -79,6 +80,8 @@ class EventFollower:
         self._clock = clock
         self._poll_seconds = poll_seconds
         self._customers = customers
+        # Why the last catch-up failed (None: it worked); the desk's /ready reports it.
+        self.problem: str | None = "not caught up yet"
         self._new_history = asyncio.Event()
         self._loading: dict[int, asyncio.Task] = {}  # handoff id -> its history read in progress
         # A history moves the messages that arrived meanwhile behind it: no message may be appended during that.
@@ -102,8 +105,9 @@ class EventFollower:
                     await asyncio.sleep(self._poll_seconds)
             except asyncio.CancelledError:
                 raise
-            except Exception as error:
-                log.warning("event follower: %s; retrying in %.1f s", type(error).__name__, backoff)
+            except Exception as error:  # the broker or a database down: wait and retry the same event
+                self.problem = type(error).__name__
+                log.warning("event follower: %s; retrying in %.1f s", self.problem, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
@@ -129,10 +133,12 @@ class EventFollower:
                 await self._observe_customer(event)
                 await self._apply(event)
                 cursor = event.id
+            DESK_EVENTS.labels(self._source.name).inc(len(batch))
             # Events that changed nothing still move the cursor, once per batch.
             async with self._engine.begin() as connection:
                 await save_cursor(connection, self._source.name, cursor)
             total += len(batch)
+        self.problem = None
         return total
 
     async def load_histories(self, wait: bool = True) -> int:
@@ -226,6 +232,7 @@ class EventFollower:
             if failures >= MAX_HISTORY_FAILURES:
                 log.error("handoff %s: no history from Rasa after %d tries (%s); shown without it", handoff_id, failures, error)
                 await handoffs.postpone_history(self._engine, handoff_id, now, failures=failures, given_up=True)
+                DESK_HANDOFFS.labels("unknown").inc()
                 return
             delay = min(HISTORY_RETRY_SECONDS * 2**failures, MAX_HISTORY_RETRY_SECONDS)
             log.warning("handoff %s: history not read (%s); retrying in %.0f s", handoff_id, error, delay)
@@ -241,6 +248,7 @@ class EventFollower:
         context, transcript = context_from_tracker(tracker), transcript_until(tracker, paused_at)
         async with self._messages_lock:
             await handoffs.record_history(self._engine, handoff_id, context, transcript)
+        DESK_HANDOFFS.labels(context.reason or "unknown").inc()
 
     async def _end_for_shopper(self, handoff_id: int) -> None:
         handoff = await handoffs.get_handoff(self._engine, handoff_id)

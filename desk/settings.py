@@ -22,7 +22,8 @@ class SmtpSettings:
 @dataclass(frozen=True)
 class DeskSettings:
     database_url: str  # SQLAlchemy URL of the desk's own database
-    event_broker_url: str  # SQLAlchemy URL of Rasa's SQL event broker database
+    event_broker_url: str  # SQLAlchemy URL of Rasa's SQL event broker database, or amqp:// of its Pika broker
+    event_broker_queue: str  # the RabbitMQ queue Rasa's Pika broker publishes to (amqp:// only)
     tracker_store: str  # Rasa's SQL tracker store, read for the KB report: a SQLite path or a SQLAlchemy URL
     config_path: Path | None  # the assistant.yml the support hours come from (None: the default one)
     agent_idle_minutes: float
@@ -73,7 +74,10 @@ def load_desk_settings(path: Path | None = None, env: Mapping[str, str] | None =
     limits = desk.get("login_limits") or {}
     return DeskSettings(
         database_url=_sqlite_url(env.get("DESK_DATABASE", desk["database"]), base),
-        event_broker_url=_sqlite_url(env.get("EVENT_BROKER_DB", desk["event_broker_database"]), base),
+        event_broker_url=_sqlite_url(
+            env.get("EVENT_BROKER_URL") or env.get("EVENT_BROKER_DB", desk["event_broker_database"]), base
+        ),
+        event_broker_queue=env.get("EVENT_BROKER_QUEUE", desk.get("event_broker_queue", "rasa_events")),
         tracker_store=_path_or_url(env.get("TRACKER_DB", desk.get("tracker_store", "var/tracker.db")), base),
         config_path=path,
         agent_idle_minutes=float(desk.get("agent_idle_minutes", 5)),

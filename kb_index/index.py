@@ -31,6 +31,7 @@ from kb_index.judge import NEIGHBOURS, Judge
 from kb_index.lexical import LexicalScorer
 from kb_index.passages import split_passages
 from kb_index.settings import Thresholds
+from monitoring.metrics import ENCODER_SECONDS
 
 INDEX_FILE = "index.faiss"
 LEXICAL_FILE = "lexical.json"
@@ -297,7 +298,12 @@ class KBIndex:
         """Search several queries at once (evaluation encodes in batches)."""
         if not texts:
             return []
-        return self.search_vectors(self.encoder.encode(texts, kind="query"), texts, k)
+        return self.search_vectors(self.encode_queries(texts), texts, k)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """The queries' vectors; the time it takes is the encoder time in the metrics (monitoring/metrics.py)."""
+        with ENCODER_SECONDS.time():
+            return self.encoder.encode(texts, kind="query")
 
     def search_vectors(self, vectors: np.ndarray, texts: list[str], k: int) -> list[list[Hit]]:
         """Search already encoded queries: the neighbours' scores, judged when the version has a judge."""

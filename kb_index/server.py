@@ -4,7 +4,9 @@
 KB, builds what changed, publishes it and answers with the evaluation of the
 new live version on ``kb.publish_eval_queries``. A second publish while one
 runs gets 409; a KB with errors gets 422 with every problem, and the live
-version keeps serving. ``GET /health`` names the live version (no token).
+version keeps serving. ``GET /health`` names the live version (no token); ``GET /ready``
+is 200 once the encoder is loaded and a live version opens; ``GET /metrics`` is Prometheus text
+(bearer ``METRICS_TOKEN`` when set).
 """
 
 from __future__ import annotations
@@ -23,9 +25,12 @@ from aiohttp import web
 from http_guard import body_size_limit
 from kb_index.articles import KBValidationError
 from kb_index.evaluation import evaluate, load_queries
+from kb_index.index import META_FILE
 from kb_index.service import build, get_encoder, open_index
 from kb_index.settings import KBSettings
 from kb_index.store import IndexStore
+from monitoring.http import metrics_allowed, readiness
+from monitoring.metrics import PUBLISHES, exposition
 
 log = logging.getLogger(__name__)
 TOKEN_ENV = "KB_PUBLISH_TOKEN"
@@ -69,6 +74,7 @@ async def _publish(request: web.Request) -> web.Response:
         return web.json_response({"error": "missing or wrong token"}, status=401, headers={"WWW-Authenticate": "Bearer"})
     running = request.app[RUNNING_KEY]
     if running.locked():
+        PUBLISHES.labels("busy").inc()
         return web.json_response({"error": "a publish is already running; try again when it has finished"}, status=409)
     full = request.query.get("full", "").lower() in {"1", "true", "yes"}
     async with running:
@@ -78,13 +84,36 @@ async def _publish(request: web.Request) -> web.Response:
         except KBValidationError as exc:
             settings = request.app[SETTINGS_KEY]
             problems = [relative_to_kb(str(p), settings.source_paths) for p in exc.problems]
+            PUBLISHES.labels("invalid").inc()
             return web.json_response({"error": "the KB has errors; nothing was published", "problems": problems}, status=422)
+    PUBLISHES.labels("published").inc()
     log.info("published index %s over HTTP", summary["build"]["version"])
     return web.json_response(summary)
 
 
 async def _health(request: web.Request) -> web.Response:
     return web.json_response({"live": IndexStore(request.app[SETTINGS_KEY].index_dir).live_version()})
+
+
+def _ready_problem(settings: KBSettings) -> str | None:
+    live = IndexStore(settings.index_dir).live_dir()
+    if live is None or not (live / META_FILE).exists():
+        return f"no KB index published at {settings.index_dir}"
+    get_encoder(settings.encoder)  # loaded at start; cached, so this is instant afterwards
+    return None
+
+
+async def _ready(request: web.Request) -> web.Response:
+    problem = await asyncio.get_running_loop().run_in_executor(None, _ready_problem, request.app[SETTINGS_KEY])
+    body, status = readiness({"kb_index": problem})
+    return web.json_response(body, status=status)
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    if not metrics_allowed(request.headers.get("Authorization")):
+        return web.json_response({"error": "a valid metrics token is required"}, status=401)
+    body, content_type = exposition()
+    return web.Response(body=body, headers={"Content-Type": content_type})
 
 
 def make_app(settings: KBSettings, token: str) -> web.Application:
@@ -97,6 +126,8 @@ def make_app(settings: KBSettings, token: str) -> web.Application:
     app[RUNNING_KEY] = asyncio.Lock()
     app.router.add_post("/publish", _publish)
     app.router.add_get("/health", _health)
+    app.router.add_get("/ready", _ready)
+    app.router.add_get("/metrics", _metrics)
     return app
 
 

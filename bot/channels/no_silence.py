@@ -11,6 +11,16 @@ server too, so the apology's way to a person is the support mailbox (``support_e
 assistant.yml, env SUPPORT_EMAIL), not a button.
 
 The apology is stored in the tracker like any bot message, so the desk's transcript shows it.
+
+A turn can also fail inside Rasa itself: the tracker store (PostgreSQL) or the lock store
+(Redis) unreachable. Rasa wraps every tracker store in a FailSafeTrackerStore that answers a
+store error with an empty in-memory conversation: the shopper would get replies from a bot that
+forgot them (one talking to a person would get the bot again), and nothing of it would be kept.
+Rasa's own hook for that error (``on_tracker_store_error``) is made to raise instead, so the turn
+fails; Rasa's channels would then log the exception and send nothing. Here the apology goes out
+through the shopper's channel, in the language the widget was set to, and is not stored (the
+store is what is down). The message was not processed, so sending it again later is safe:
+nothing is answered twice.
 """
 
 from __future__ import annotations
@@ -22,7 +32,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from rasa.core.agent import Agent
 from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.core.constants import USER_INTENT_RESTART, USER_INTENT_SESSION_START
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -63,9 +75,10 @@ def left_in_silence(tracker: DialogueStateTracker) -> bool:
     return not any(isinstance(event, BotUttered) for event in after)
 
 
-def shopper_language(tracker: DialogueStateTracker, metadata: dict[str, Any] | None) -> str:
+def shopper_language(tracker: DialogueStateTracker | None, metadata: dict[str, Any] | None) -> str:
     """The conversation's language if the bot knew it, else the one the widget was set to, else English."""
-    for language in (tracker.get_slot("language"), (metadata or {}).get("language")):
+    known = tracker.get_slot("language") if tracker is not None else None
+    for language in (known, (metadata or {}).get("language")):
         if language in LANGUAGES:
             return language
     return "en"
@@ -79,6 +92,18 @@ def apology_text(responses: list[dict[str, Any]], language: str, email: str) -> 
 
     variation = next(v for v in responses if language_of(v) == language)
     return variation["text"].format(support_email=email)
+
+
+def raise_store_error(error: Exception) -> None:
+    raise error
+
+
+def without_memory_fallback(agent: Agent | None) -> None:
+    """Make a tracker store error fail the turn instead of Rasa going on with an empty in-memory tracker."""
+    store = agent.tracker_store if agent is not None else None
+    if isinstance(store, FailSafeTrackerStore):
+        # The constructor's on_tracker_store_error; Agent builds the wrapper itself, without one.
+        store._on_tracker_store_error = raise_store_error
 
 
 class CountingOutput(OutputChannel):
@@ -97,7 +122,7 @@ class CountingOutput(OutputChannel):
 
 
 class NoSilence:
-    """Wraps the message handler Rasa gives a channel; apologises for a turn that said nothing."""
+    """Wraps the message handler Rasa gives a channel; apologises for a turn that said nothing or failed."""
 
     def __init__(self, handle: Callable[[UserMessage], Awaitable[Any]], channel: str) -> None:
         self._handle = handle
@@ -113,12 +138,34 @@ class NoSilence:
 
         blueprint.listener("before_server_start")(keep_app)
 
+    def _agent(self) -> Agent | None:
+        return self._app.ctx.agent if self._app else None
+
     async def __call__(self, message: UserMessage) -> None:
         output = message.output_channel = CountingOutput(message.output_channel)
-        await self._handle(message)
-        if output.sent:  # the usual turn: nothing more to check, the tracker is not read again
-            return
-        agent = self._app.ctx.agent if self._app else None
+        without_memory_fallback(self._agent())  # the agent is new after a model reload
+        try:
+            await self._handle(message)
+            if output.sent:  # the usual turn: nothing more to check, the tracker is not read again
+                return
+            await self._apologise_if_silent(message, output)
+        except Exception as error:  # a store Rasa needs for every turn is unreachable
+            await self._apologise_for_failure(message, output, error)
+
+    async def _apologise_for_failure(self, message: UserMessage, output: CountingOutput, error: Exception) -> None:
+        agent = self._agent()
+        if agent is None or agent.domain is None:
+            raise error
+        # The exception's type only: its text may hold a connection URL with a password.
+        log.error(
+            "turn failed in conversation %s on %s: %s (tracker store, lock store or broker unreachable?); sent %s",
+            message.sender_id, self._channel, type(error).__name__, APOLOGY,
+        )
+        text = apology_text(agent.domain.responses[APOLOGY], shopper_language(None, message.metadata), self._email)
+        await output.inner.send_response(message.sender_id, {"text": text})
+
+    async def _apologise_if_silent(self, message: UserMessage, output: CountingOutput) -> None:
+        agent = self._agent()
         if agent is None or not agent.is_ready():
             return
         async with agent.lock_store.lock(message.sender_id):

@@ -6,6 +6,9 @@ Rasa 3.6's SocketIOInput, with these changes:
   with metadata ``from_agent``/``agent_name`` (docs/handoff.md); Rasa's SocketIOOutput sends
   text messages as ``{"text": ...}`` only, so the widget could not show the agent's name.
 - Every message carries the client's address in its metadata (bot/channels/metadata.py).
+- With a Redis URL in the variable ``message_queue_env`` names (SOCKETIO_MESSAGE_QUEUE; the scaled profile), every
+  replica's socket.io server shares one python-socketio message queue (AsyncRedisManager): a reply
+  appended through the HTTP API of one Rasa replica reaches a widget connected to another.
 - Malformed ``user_uttered`` events (not an object, no text, more than ``max_message_chars``)
   are ignored instead of reaching NLU or raising, as the REST channel refuses them.
 - Session ids outside the sender-id rule (bot/channels/guards.py) and metadata over
@@ -23,12 +26,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
+from socketio import AsyncRedisManager
 
 from bot.channels.guards import oversized_metadata, sender_id_problem, shop_origins
 from bot.channels.metadata import client_address, with_client_address
@@ -51,6 +56,7 @@ class ShopSocketIOInput(SocketIOInput):
     """``/socket.io``: ``session_request`` {session_id}, then ``user_uttered`` {message, session_id, metadata}."""
 
     max_message_chars = 4000
+    message_queue: str | None = None
     max_metadata_bytes = 8192
     max_packet_bytes = 65536
 
@@ -60,6 +66,7 @@ class ShopSocketIOInput(SocketIOInput):
         channel = super().from_credentials(credentials)
         for limit in ("max_message_chars", "max_metadata_bytes", "max_packet_bytes"):
             setattr(channel, limit, int(credentials.get(limit, getattr(cls, limit))))
+        channel.message_queue = os.environ.get(credentials.get("message_queue_env") or "") or None
         return channel
 
     def get_output_channel(self) -> SocketIOOutput | None:
@@ -71,6 +78,11 @@ class ShopSocketIOInput(SocketIOInput):
         socketio_webhook = super().blueprint(no_silence)
         no_silence.attach(socketio_webhook)
         sio = self.sio
+        if self.message_queue:
+            # Rasa builds its AsyncServer with the in-process manager; swap it before any client connects.
+            manager = AsyncRedisManager(self.message_queue, channel="assistant-socketio")
+            manager.set_server(sio)
+            sio.manager = manager
         # Rasa builds its server with cors_allowed_origins=[], which turns engine.io's origin check
         # off. None would allow the server's own origin only; the shop's pages come on top.
         sio.eio.cors_allowed_origins = shop_origins() or None

@@ -21,3 +21,14 @@ class EventSource(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+def open_event_source(url: str, queue: str) -> EventSource:
+    """The source for Rasa's configured broker: RabbitMQ for an ``amqp://`` URL, else the SQL broker's database."""
+    if url.startswith(("amqp://", "amqps://")):
+        from desk.broker.pika_broker import PikaEventSource
+
+        return PikaEventSource(url, queue)
+    from desk.broker.sql_broker import SQLEventSource
+
+    return SQLEventSource(url)

@@ -16,6 +16,7 @@ from desk.reasons import reason_label
 from desk.views.customer_views import other_conversations
 from desk.views.render import render
 from desk.views.serialize import display_value, handoff_json, iso, kb_candidate_rows, message_json, note_json
+from monitoring.metrics import DELIVERY_FAILURES
 
 log = logging.getLogger(__name__)
 MAX_TEXT_CHARS = 4000
@@ -139,6 +140,7 @@ async def reply(request: web.Request) -> web.Response:
         message_id = await reply_as_agent(desk.engine, desk.rasa, handoff, agent, text, now)
     except RasaError as error:
         log.warning("handoff %s: reply not delivered: %s", handoff["id"], error)
+        DELIVERY_FAILURES.labels("agent_reply").inc()
         return web.json_response({"error": "Not sent: the bot could not be reached. Try again."}, status=502)
     message = {"id": message_id, "role": "agent", "text": text, "author_name": agent.display_name, "created_at": now}
     return web.json_response({"message": message_json(message)}, status=201)

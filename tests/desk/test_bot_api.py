@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest_asyncio
 from aiohttp.test_utils import TestServer
+from prometheus_client.parser import text_string_to_metric_families
 
 from desk.tickets import get_ticket
 from tests.desk.conftest import Harness, start_harness, stop_harness
@@ -104,14 +105,23 @@ async def test_an_offline_ticket_reaches_the_mailbox_and_the_helpdesk_with_the_t
     assert (ticket["email_status"], ticket["webhook_status"]) == ("sent", "sent")
 
 
+async def delivery_failures(client, kind: str) -> float:
+    """desk_delivery_failures_total{kind} as the desk's /metrics shows it to Prometheus."""
+    text = await (await client.get("/metrics")).text()
+    samples = {(s.name, s.labels.get("kind")): s.value for f in text_string_to_metric_families(text) for s in f.samples}
+    return samples.get(("desk_delivery_failures_total", kind), 0.0)
+
+
 async def test_a_helpdesk_that_is_down_gets_the_ticket_later(ticket_desk) -> None:
     harness, mailbox, receiver = ticket_desk
     receiver.status = 500
     client = await harness.client()
+    failures_before = await delivery_failures(client, "ticket_webhook")
     ticket_id = (await (await client.post("/api/bot/tickets", json=TICKET, headers=harness.bot_headers())).json())["ticket_id"]
     await harness.desk.delivery.deliver_due()
     ticket = await get_ticket(harness.desk.engine, ticket_id)
     assert (ticket["email_status"], ticket["webhook_status"]) == ("sent", "pending")
+    assert await delivery_failures(client, "ticket_webhook") == failures_before + 1  # an operator sees it
 
     receiver.status = 200
     assert await harness.desk.delivery.deliver_due() == 0  # not before its retry time

@@ -24,6 +24,7 @@ from tests.desk.desk_process import BOT_TOKEN, DeskProcess, create_agent, desk_e
 from tests.desk.mail_and_webhook import Mailbox, WebhookReceiver, smtp_server
 from tests.desk.socketio_shopper import SocketShopper
 from tests.desk.support import ALWAYS_OPEN, PASSWORD
+from tests.support.metrics import scrape, value
 from tests.support.processes import REPO_ROOT, free_port
 from tests.support.stack import Stack, start_stack
 from tests.support.threaded_server import serve_in_thread
@@ -260,3 +261,28 @@ def test_with_nobody_signed_in_the_shopper_leaves_a_ticket_that_reaches_mail_and
     )
     assert mail["Reply-To"] == "ana.kowalska@example.com"
     assert httpx.get(f"{assistant.desk.url}/api/bot/availability").status_code == 401
+
+
+def test_the_desk_is_ready_and_counts_the_queue_and_handoffs_by_reason(assistant: Assistant) -> None:
+    ready = httpx.get(f"{assistant.desk.url}/ready", timeout=10)
+    assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "event_broker": "ok"}
+    desk_before, actions_before = scrape(assistant.desk.url), scrape(assistant.stack.action_url)
+    anna = assistant.agent("anna")
+    me = sender()
+    try:
+        assistant.stack.send(me, "what's the best way to learn the violin?")
+        assistant.stack.send(me, "which planet has the most moons?")
+        handoff = wait_for("the handoff in the queue", lambda: anna.waiting_handoff(me))
+        desk_after, actions_after = scrape(assistant.desk.url), scrape(assistant.stack.action_url)
+        assert value(desk_after, "desk_queue_length") >= 1
+        grown = value(desk_after, "desk_handoffs_total", reason="not_understood") - value(
+            desk_before, "desk_handoffs_total", reason="not_understood"
+        )
+        assert grown == 1
+        started = value(actions_after, "assistant_handoffs_total", reason="not_understood", to="desk") - value(
+            actions_before, "assistant_handoffs_total", reason="not_understood", to="desk"
+        )
+        assert started == 1
+        assert anna.end(handoff["id"]).endswith("notice=ended")
+    finally:
+        anna.sign_out()

@@ -7,17 +7,19 @@ from pathlib import Path
 from aiohttp import web
 
 from desk import handoffs
+from desk.auth import OPS_PATHS
 from tests.desk.conftest import Harness, start_harness, stop_harness
 from tests.desk.support import PASSWORD, page_csrf, sign_in
 
 
 def agent_routes(app: web.Application) -> list[tuple[str, str]]:
-    """Every page and API of the desk except sign-in, the static files and the bot API, as (method, path)."""
+    """Every page and API of the desk except sign-in, the static files, the bot API and the operations
+    endpoints (open by design for balancers and Prometheus; tested below), as (method, path)."""
     routes = []
     for route in app.router.routes():
         info = route.resource.get_info() if route.resource else {}
         path = info.get("path") or info.get("formatter", "")
-        if route.method == "HEAD" or path.startswith("/api/bot/") or path == "/login" or "prefix" in info:
+        if route.method == "HEAD" or path.startswith("/api/bot/") or path in ("/login", *OPS_PATHS) or "prefix" in info:
             continue
         routes.append((route.method, path.replace("{handoff_id}", "1")))
     return routes
@@ -37,6 +39,19 @@ async def test_anonymous_visitors_get_nothing_from_any_page_or_api(harness: Harn
             page = await visitor.get(path, allow_redirects=False, headers={"Accept": "text/html"})
             assert (page.status, page.headers["Location"]) == (303, "/login")
     assert (await handoffs.get_handoff(harness.desk.engine, 1))["status"] == "waiting"
+
+
+async def test_the_operations_endpoints_tell_a_visitor_nothing_about_shoppers(harness: Harness, monkeypatch) -> None:
+    harness.fake.hand_off("shopper-1")
+    await harness.follow()
+    visitor = await harness.client()
+    for path in OPS_PATHS:
+        response = await visitor.get(path)
+        assert response.status == 200, path
+        assert "shopper-1" not in await response.text(), path
+    monkeypatch.setenv("METRICS_TOKEN", "scrape-token")
+    assert (await visitor.get("/metrics")).status == 401
+    assert (await visitor.get("/metrics", headers={"Authorization": "Bearer scrape-token"})).status == 200
 
 
 async def test_the_bot_api_needs_the_bot_token(harness: Harness) -> None:

@@ -22,9 +22,12 @@ from tests.desk.conftest import Harness, start_harness, stop_harness
 from tests.desk.support import page_csrf
 from tests.security.routes import app_routes
 
-# The only routes a stranger may use: the sign-in page, the desk's own scripts and styles, the KB's health check.
-DESK_PUBLIC = {("GET", "/login"), ("GET", "/static/desk.css")}
-KB_PUBLIC = {("GET", "/health")}
+# The only routes a stranger may use: the sign-in page, the desk's own scripts and styles, and the
+# operations probes of both servers (docs/deploy.md): /health and /ready for the process manager and
+# the balancer, /metrics for Prometheus (METRICS_TOKEN when set). They hold no shopper data (checked below).
+OPERATIONS = {("GET", "/health"), ("GET", "/ready"), ("GET", "/metrics")}
+DESK_PUBLIC = {("GET", "/login"), ("GET", "/static/desk.css"), *OPERATIONS}
+KB_PUBLIC = OPERATIONS
 EVIL_ORIGIN = "https://evil.example"
 SHOPPER = "shopper-secret-7"
 

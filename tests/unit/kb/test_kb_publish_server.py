@@ -12,6 +12,7 @@ import pytest
 
 from kb_index import open_index
 from kb_index.store import IndexStore
+from tests.support.metrics import scrape, value
 from tests.support.processes import Service, free_port
 from tests.support.small_kb import REPO_ROOT, cli, kb_env
 from tests.unit.kb.conftest import write_article
@@ -101,3 +102,15 @@ def test_two_editors_publishing_at_once_cannot_corrupt_the_index(settings, tmp_p
         assert len(index.entries) == len(index.vectors) == 28
     assert store.live_version() == store.versions()[-1]
     assert open_index(settings).article("returns")["answer"] == "Send it back within 60 days."
+
+
+def test_ready_once_a_version_is_live_and_publishes_are_counted_by_result(server, settings):
+    if IndexStore(settings.index_dir).live_version() is None:
+        assert httpx.get(f"{server}/ready", timeout=10).status_code == 503
+    assert publish(server).status_code == 200
+    assert httpx.get(f"{server}/ready", timeout=10).json() == {"ready": True, "checks": {"kb_index": "ok"}}
+    (settings.articles_dir / "en" / "payment.md").write_text("---\nid: payment\nlang: english\n---\n")
+    assert publish(server).status_code == 422
+    samples = scrape(server)
+    assert value(samples, "kb_publishes_total", result="published") == 1
+    assert value(samples, "kb_publishes_total", result="invalid") == 1
