@@ -60,7 +60,8 @@ async def pending_candidates(engine: AsyncEngine, articles: Iterable[Article]) -
     """Candidates newest first; one whose question the article already has is left out (nothing to approve)."""
     known = {(a.id, a.lang): {q.casefold() for q in a.questions} for a in articles}
     async with engine.connect() as connection:
-        rows = (await connection.execute(select(kb_candidates).order_by(kb_candidates.c.updated_at.desc()))).mappings()
+        newest_first = select(kb_candidates).order_by(kb_candidates.c.updated_at.desc(), kb_candidates.c.id.desc())
+        rows = (await connection.execute(newest_first)).mappings()
         result = []
         for row in rows:
             if row["kind"] != "not_helpful" and row["question"].casefold() in known.get((row["article_id"], row["lang"]), ()):

@@ -1,0 +1,106 @@
+"""The desk's KB pages: shoppers' signals become candidates, approving writes the article's file, editing and publishing.
+
+The bot's side (the kb_signal slot through a real Rasa) is in tests/browser/test_kb_feedback.py;
+here the signals come through the event broker table as Rasa writes them.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest_asyncio
+import yaml
+
+from kb_index.articles import load_kb
+from kb_index.feedback import make_signal
+from kb_index.settings import REPO_ROOT
+from tests.desk.conftest import Harness, start_harness, stop_harness
+from tests.desk.support import page_csrf
+from tests.support.small_kb import write_article
+
+HOSTILE = "<script>window.__xss = 1</script> where is the return form"
+
+
+@pytest_asyncio.fixture(loop_scope="function")
+async def harness(tmp_path: Path):
+    running = await start_harness(tmp_path)
+    # The desk reads the kb: section of its own assistant.yml on first use: a small KB of the test's own.
+    kb = tmp_path / "kb"
+    for article_id in ("returns", "delivery", "payment"):
+        write_article(kb, article_id)
+    config = tmp_path / "assistant.yml"
+    shipped = yaml.safe_load((REPO_ROOT / "assistant.yml").read_text(encoding="utf-8"))["kb"]
+    settings = yaml.safe_load(config.read_text(encoding="utf-8"))
+    settings["kb"] = {
+        **shipped, "articles_dir": str(kb), "index_dir": str(tmp_path / "kb_index"), "calibration": {},
+        "publish_eval_queries": [],
+    }
+    config.write_text(yaml.safe_dump(settings), encoding="utf-8")
+    yield running
+    await stop_harness(running)
+
+
+def questions(tmp_path: Path, article_id: str) -> tuple[str, ...]:
+    return next(a.questions for a in load_kb(tmp_path / "kb") if a.id == article_id)
+
+
+async def test_a_picked_suggestion_becomes_a_candidate_and_approving_adds_it_to_the_article(
+    harness: Harness, tmp_path: Path
+) -> None:
+    harness.fake.publish("shopper-1", {"event": "slot", "name": "kb_signal",
+                                       "value": make_signal("picked", HOSTILE, "returns", "en")})
+    harness.fake.publish("shopper-1", {"event": "slot", "name": "kb_signal", "value": {"kind": "nonsense"}})
+    harness.fake.publish("shopper-2", {"event": "slot", "name": "kb_signal",
+                                       "value": make_signal("not_helpful", "do you ship to mars", "delivery", "en")})
+    await harness.follow()
+    anna = await harness.agent("anna", "Anna")
+    page = await (await anna.get("/kb/candidates", headers={"Accept": "text/html"})).text()
+    assert "the shopper picked this suggestion" in page and "did not help" in page
+    assert "<script>window.__xss" not in page and "&lt;script&gt;" in page  # a shopper's text is shown as text
+    ids = [int(i) for i in re.findall(r'/kb/candidates/(\d+)/approve', page)]
+    assert len(ids) == 2
+
+    token = await page_csrf(anna, "/kb/candidates")
+    response = await anna.post(f"/kb/candidates/{ids[-1]}/approve", data={"csrf_token": token, "article_id": "returns"},
+                               allow_redirects=False)
+    assert response.status == 303 and response.headers["Location"] == "/kb/candidates?notice=approved"
+    assert questions(tmp_path, "returns")[-1] == HOSTILE
+    response = await anna.post(f"/kb/candidates/{ids[0]}/reject", data={"csrf_token": token}, allow_redirects=False)
+    assert response.status == 303
+    page = await (await anna.get("/kb/candidates", headers={"Accept": "text/html"})).text()
+    assert "No candidates waiting." in page
+    assert "do you ship to mars" not in " ".join(questions(tmp_path, "delivery"))
+
+
+async def test_an_editor_edits_gets_a_clear_refusal_for_bad_input_publishes_and_rolls_back(
+    harness: Harness, tmp_path: Path
+) -> None:
+    anna = await harness.agent("anna", "Anna")
+    token = await page_csrf(anna, "/kb/articles")
+    form = {"csrf_token": token, "title": "How can I pay?", "url": "https://shop.example/payment", "answer": "Cards and BLIK.",
+            "questions": "pay by card\n\ncan I pay with paypal\n"}
+    bad = await anna.post("/kb/articles/en/payment", data={**form, "url": " "})
+    assert bad.status == 422
+    page = await bad.text()
+    assert "en/payment.md:5: &#39;url&#39; is missing or empty" in page and str(tmp_path) not in page
+    assert "can I pay with paypal" in page  # what the editor typed is still in the form
+    assert "Cards and BLIK." not in (tmp_path / "kb" / "en" / "payment.md").read_text()
+
+    saved = await anna.post("/kb/articles/en/payment", data=form, allow_redirects=False)
+    assert saved.status == 303
+    assert questions(tmp_path, "payment") == ("pay by card", "can I pay with paypal")
+
+    published = await anna.post("/kb/publish", data={"csrf_token": token}, allow_redirects=False)
+    assert published.headers["Location"] == "/kb/articles?notice=published"
+    editor = harness.desk.kb_editor()
+    first = editor.live_version()
+    write_article(tmp_path / "kb", "delivery", "Delivery takes 3 days.")
+    await anna.post("/kb/publish", data={"csrf_token": token}, allow_redirects=False)
+    second = editor.live_version()
+    assert second != first
+    page = await (await anna.get("/kb/articles?q=how+long+does+shipping+take&lang=en", headers={"Accept": "text/html"})).text()
+    assert 'id="preview-live"' in page and 'id="preview-candidate"' in page and "How long does delivery take?" in page
+    rolled = await anna.post("/kb/rollback", data={"csrf_token": token}, allow_redirects=False)
+    assert rolled.headers["Location"] == "/kb/articles?notice=rolled_back"
+    assert editor.live_version() == first
