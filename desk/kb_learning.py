@@ -9,9 +9,11 @@ the CLI's own validation); the next publish includes it. Rejecting deletes the c
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -19,6 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from desk.db import kb_candidates, kb_signals
 from kb_index.articles import Article
 from kb_index.feedback import read_signal
+from kb_index.traffic import KB_ACTION
+
+if TYPE_CHECKING:
+    from desk.context import Desk
+
+log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 500  # a longer "question" is a pasted text, not something to teach the KB
 CANDIDATE_KINDS = {
@@ -91,3 +99,48 @@ async def confirmed_labels(engine: AsyncEngine) -> list[tuple[str, str, str]]:
     )
     async with engine.connect() as connection:
         return [tuple(row) for row in await connection.execute(query)]
+
+
+def linked_article(articles: Iterable[Article], text: str, lang: str) -> tuple[str, str] | None:
+    """(article id, language) of the first KB article whose link the text contains, in ``lang`` where it has one."""
+    linked = [a for a in articles if a.url and a.url in text]
+    if not linked:
+        return None
+    chosen = next((a for a in linked if a.lang == lang), linked[0])
+    in_lang = any(a.id == chosen.id and a.lang == lang for a in articles)
+    return chosen.id, lang if in_lang else chosen.lang
+
+
+def last_kb_question(tracker: dict[str, Any]) -> str | None:
+    """The last message the bot looked up in the KB (a typed one: button payloads are not questions)."""
+    question, typed = None, None
+    for event in tracker.get("events") or []:
+        if event.get("event") == "user":
+            text = (event.get("text") or "").strip()
+            typed = None if text.startswith("/") else text
+        elif event.get("event") == "action" and event.get("name") == KB_ACTION and typed:
+            question = typed
+    return question
+
+
+async def learn_from_agent_reply(desk: Desk, handoff: dict[str, Any], text: str) -> bool:
+    """An agent's reply with an article's link proposes the shopper's last KB question for that article.
+
+    Never fails the reply it follows: a KB or Rasa problem is logged and the reply stands.
+    """
+    editor = desk.kb_editor()
+    if editor is None or "://" not in text:
+        return False
+    try:
+        found = linked_article(await asyncio.to_thread(editor.articles), text, handoff["language"])
+        if found is None:
+            return False
+        question = last_kb_question(await desk.rasa.tracker(handoff["sender_id"]))
+        if not question or len(question) > MAX_QUESTION_CHARS:
+            return False
+        async with desk.engine.begin() as connection:
+            await propose(connection, "agent_link", question, found[1], found[0], desk.clock())
+    except Exception as error:
+        log.warning("handoff %s: the article link was not learned from: %s", handoff["id"], type(error).__name__)
+        return False
+    return True

@@ -104,3 +104,24 @@ async def test_an_editor_edits_gets_a_clear_refusal_for_bad_input_publishes_and_
     rolled = await anna.post("/kb/rollback", data={"csrf_token": token}, allow_redirects=False)
     assert rolled.headers["Location"] == "/kb/articles?notice=rolled_back"
     assert editor.live_version() == first
+
+
+async def test_an_agents_reply_with_an_article_link_proposes_the_shoppers_question(harness: Harness, tmp_path: Path) -> None:
+    from tests.desk.test_agent_desk import claim, post_json
+
+    harness.fake.shopper_says("shopper-3", "the courier left nothing at my door")
+    harness.fake.publish("shopper-3", {"event": "action", "name": "action_answer_from_kb"})
+    harness.fake.bot_says("shopper-3", "Sorry, I don't know the answer to that.")
+    harness.fake.shopper_says("shopper-3", "/request_human", intent="request_human")
+    harness.fake.hand_off("shopper-3", "shopper_asked", language="en")
+    await harness.follow()
+    anna = await harness.agent("anna", "Anna")
+    [handoff] = (await (await anna.get("/queue.json")).json())["waiting"]
+    await claim(anna, handoff["id"])
+    status, _ = await post_json(anna, f"/conversations/{handoff['id']}/reply",
+                                {"text": "Here is how deliveries work: https://shop.example/delivery"})
+    assert status == 201
+    page = await (await anna.get("/kb/candidates", headers={"Accept": "text/html"})).text()
+    assert "an agent answered with this article&#39;s link" in page
+    assert "the courier left nothing at my door" in page
+    assert '<option value="delivery" selected>' in page
