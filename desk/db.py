@@ -179,6 +179,14 @@ kb_candidates = Table(
 )
 Index("kb_candidates_question", kb_candidates.c.lang, kb_candidates.c.article_id, kb_candidates.c.question, unique=True)
 
+# Clusters of unanswered questions an editor rejected (by their questions: a new question makes a new cluster).
+kb_dismissed_clusters = Table(
+    "kb_dismissed_clusters",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 # Every version an editor published or rolled back to from the desk, newest last: what "roll back" goes back to.
 kb_publications = Table(
     "kb_publications",

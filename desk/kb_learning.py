@@ -10,6 +10,7 @@ the CLI's own validation); the next publish includes it. Rejecting deletes the c
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Iterable
 from datetime import datetime
@@ -18,10 +19,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from desk.db import kb_candidates, kb_signals
+from desk.db import kb_candidates, kb_dismissed_clusters, kb_signals
 from kb_index.articles import Article
 from kb_index.feedback import read_signal
-from kb_index.traffic import KB_ACTION
+from kb_index.lexical import terms
+from kb_index.traffic import KB_ACTION, KBTurn, redact
 
 if TYPE_CHECKING:
     from desk.context import Desk
@@ -144,3 +146,63 @@ async def learn_from_agent_reply(desk: Desk, handoff: dict[str, Any], text: str)
         log.warning("handoff %s: the article link was not learned from: %s", handoff["id"], type(error).__name__)
         return False
     return True
+
+
+# --- clusters of unanswered questions: proposed new articles ---------------------------------------
+
+MIN_CLUSTER_ASKED = 2  # one unanswered question is noise; the same need twice is an article to write
+SHARED_TERMS = 0.5  # two questions belong together when they share half the content words of the shorter
+
+
+def unanswered_clusters(turns: Iterable[KBTurn], known: set[str], top: int = 10) -> list[dict[str, Any]]:
+    """Questions the bot did not know, grouped per language by shared content words, most asked first.
+
+    Word overlap, not embeddings: an editor must be able to see why questions were put together,
+    and the questions the KB cannot answer are exactly the ones its embeddings place poorly.
+    Questions an article has since been given (``known``, case-folded) are left out.
+    """
+    asked: dict[tuple[str, str], int] = {}
+    spelled: dict[tuple[str, str], str] = {}  # the first spelling of a question asked in several
+    for turn in turns:
+        text = redact(turn.text)
+        if turn.outcome == "unknown" and text and text.casefold() not in known:
+            key = (turn.lang or "en", text.casefold())
+            asked[key] = asked.get(key, 0) + 1
+            spelled.setdefault(key, text)
+    clusters: list[dict[str, Any]] = []
+    for key, times in sorted(asked.items(), key=lambda item: -item[1]):
+        lang, text = key[0], spelled[key]
+        words = set(terms(text))
+        home = next((c for c in clusters if c["lang"] == lang and _close(words, c["terms"])), None)
+        if home is None:
+            clusters.append({"lang": lang, "questions": [text], "times": times, "terms": set(words)})
+        else:
+            home["questions"].append(text)
+            home["times"] += times
+            home["terms"] |= words
+    found = [c for c in clusters if c["times"] >= MIN_CLUSTER_ASKED]
+    for cluster in found:
+        cluster.pop("terms")
+        cluster["key"] = cluster_key(cluster["lang"], cluster["questions"])
+    return sorted(found, key=lambda c: -c["times"])[:top]
+
+
+def _close(words: set[str], cluster_terms: set[str]) -> bool:
+    if not words or not cluster_terms:
+        return False
+    return len(words & cluster_terms) >= SHARED_TERMS * min(len(words), len(cluster_terms))
+
+
+def cluster_key(lang: str, questions: Iterable[str]) -> str:
+    return hashlib.sha256("\n".join([lang, *sorted(q.casefold() for q in questions)]).encode()).hexdigest()[:32]
+
+
+async def dismissed_clusters(engine: AsyncEngine) -> set[str]:
+    async with engine.connect() as connection:
+        return set((await connection.execute(select(kb_dismissed_clusters.c.key))).scalars())
+
+
+async def dismiss_cluster(engine: AsyncEngine, key: str, now: datetime) -> None:
+    async with engine.begin() as connection:
+        if not (await connection.execute(select(kb_dismissed_clusters).where(kb_dismissed_clusters.c.key == key))).first():
+            await connection.execute(insert(kb_dismissed_clusters).values(key=key, created_at=now))

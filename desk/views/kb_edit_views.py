@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from typing import Any
 
+import sqlalchemy.exc
 from aiohttp import web
 from sqlalchemy import insert, select
 
@@ -24,9 +26,12 @@ from desk.views.render import render
 from kb_index.articles import KBValidationError
 from kb_index.feedback import ArticleEdit
 from kb_index.server import relative_to_kb
+from kb_index.traffic import kb_turns
 
 log = logging.getLogger(__name__)
 MAX_PREVIEW_CHARS = 500
+MAX_PROPOSED = 30  # questions a proposed article may bring along
+CLUSTER_DAYS = 30  # unanswered questions of this many days are grouped into proposed articles
 NOTICES = {
     "approved": "Added to the article. The next publish includes it.",
     "rejected": "The candidate is gone.",
@@ -62,16 +67,37 @@ async def candidates_page(request: web.Request) -> web.Response:
 
 
 async def _candidates(request: web.Request, editor: KBEditor, problems: list[str], status: int) -> web.Response:
+    desk = desk_of(request)
     articles = await asyncio.to_thread(editor.articles)
-    candidates = await kb_learning.pending_candidates(desk_of(request).engine, articles)
+    candidates = await kb_learning.pending_candidates(desk.engine, articles)
+    clusters, clusters_problem = [], None
+    try:
+        since = (desk.clock() - timedelta(days=CLUSTER_DAYS)).timestamp()
+        turns = await asyncio.to_thread(kb_turns, desk.settings.tracker_store, since)
+        known = {q.casefold() for a in articles for q in a.questions}
+        dismissed = await kb_learning.dismissed_clusters(desk.engine)
+        clusters = [c for c in kb_learning.unanswered_clusters(turns, known) if c["key"] not in dismissed]
+    except FileNotFoundError:
+        pass  # no conversations yet
+    except sqlalchemy.exc.SQLAlchemyError as error:
+        log.error("KB candidates: tracker store unreadable (%s)", type(error).__name__)
+        clusters_problem = "The conversation store could not be read; unanswered questions are not shown."
     titles = {(a.id, a.lang): a.title for a in articles}
     choices: dict[str, list[tuple[str, str]]] = {}
     for article in sorted(articles, key=lambda a: a.id):
         choices.setdefault(article.lang, []).append((article.id, article.title))
     return await render(
         request, "kb_candidates.html", status=status, agent=current_agent(request), candidates=candidates, titles=titles,
-        choices=choices, notice=NOTICES.get(request.query.get("notice", "")), problems=problems,
+        choices=choices, notice=NOTICES.get(request.query.get("notice", "")), problems=problems, clusters=clusters,
+        clusters_problem=clusters_problem, cluster_days=CLUSTER_DAYS,
     )
+
+
+async def reject_cluster(request: web.Request) -> web.Response:
+    _editor(request)
+    desk = desk_of(request)
+    await kb_learning.dismiss_cluster(desk.engine, request.match_info["key"], desk.clock())
+    raise web.HTTPSeeOther("/kb/candidates?notice=rejected")
 
 
 async def approve_candidate(request: web.Request) -> web.Response:
@@ -148,8 +174,10 @@ async def article_page(request: web.Request) -> web.Response:
 
 
 async def new_article_page(request: web.Request) -> web.Response:
+    """A new article; from a cluster of unanswered questions, with those questions filled in."""
     _editor(request)
-    edit = ArticleEdit("", request.query.get("lang", "en"), "", "", (), "")
+    proposed = tuple(q.strip()[:MAX_PREVIEW_CHARS] for q in request.query.getall("question", [])[:MAX_PROPOSED] if q.strip())
+    edit = ArticleEdit("", request.query.get("lang", "en")[:2], "", "", proposed, "")
     return await render(request, "kb_article.html", agent=current_agent(request), edit=edit, new=True, problems=[])
 
 
@@ -228,6 +256,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/kb/candidates", candidates_page)
     app.router.add_post("/kb/candidates/{candidate_id:\\d+}/approve", approve_candidate)
     app.router.add_post("/kb/candidates/{candidate_id:\\d+}/reject", reject_candidate)
+    app.router.add_post("/kb/clusters/{key:[0-9a-f]{32}}/reject", reject_cluster)
     app.router.add_get("/kb/articles", articles_page)
     app.router.add_get("/kb/articles/new", new_article_page)
     app.router.add_post("/kb/articles/new", save_article)

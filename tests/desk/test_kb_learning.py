@@ -125,3 +125,33 @@ async def test_an_agents_reply_with_an_article_link_proposes_the_shoppers_questi
     assert "an agent answered with this article&#39;s link" in page
     assert "the courier left nothing at my door" in page
     assert '<option value="delivery" selected>' in page
+
+
+async def test_unanswered_questions_are_grouped_into_proposed_articles_and_a_rejected_group_goes(
+    harness: Harness, tmp_path: Path
+) -> None:
+    from tests.support.tracker_store import EN, KB, outcome, tracker_with
+
+    conversations = {
+        "s1": [EN, ("user", "do you ship to the moon?"), KB, *outcome("unknown")],
+        "s2": [EN, ("user", "Do you ship to the Moon?"), KB, *outcome("unknown")],
+        "s3": [EN, ("user", "shipping to the moon base, possible?"), KB, *outcome("unknown")],
+        "s4": [EN, ("user", "are your vases handmade"), KB, *outcome("unknown")],  # asked once: not yet a pattern
+    }
+    started = harness.clock().timestamp() - 3600
+    (tmp_path / "var").mkdir()
+    tracker_with(tmp_path / "var" / "tracker.db", conversations, started=dict.fromkeys(conversations, started))
+    anna = await harness.agent("anna", "Anna")
+    page = await (await anna.get("/kb/candidates", headers={"Accept": "text/html"})).text()
+    assert re.search(r"<li>do you ship to the moon\?</li><li>shipping to the moon base, possible\?</li></ul></td>\s*"
+                     r"<td>en</td>\s*<td>3×</td>", page), page
+    assert "handmade" not in page
+    assert "/kb/articles/new?lang=en&amp;question=do%20you%20ship%20to%20the%20moon%3F&amp;question=shipping" in page
+    new = await (await anna.get("/kb/articles/new?lang=en&question=do+you+ship+to+the+moon%3F",
+                                headers={"Accept": "text/html"})).text()
+    assert ">do you ship to the moon?</textarea>" in new
+    [key] = re.findall(r"/kb/clusters/([0-9a-f]{32})/reject", page)
+    token = await page_csrf(anna, "/kb/candidates")
+    await anna.post(f"/kb/clusters/{key}/reject", data={"csrf_token": token}, allow_redirects=False)
+    page = await (await anna.get("/kb/candidates", headers={"Accept": "text/html"})).text()
+    assert "No group of unanswered questions." in page
