@@ -32,9 +32,9 @@ from tests.desk.test_handoff_e2e import project_config_always_open
 from tests.support.processes import ARTIFACTS, REPO_ROOT, Service, free_port
 from tests.support.stack import Stack, start_stack
 
-# Answered outright with order tracking; this shopper's parcel came without the item: the runner-up.
-QUESTION = "my parcel hasn't come"
-PICKED, PICKED_TITLE, PICKED_URL = "missing-items", "Something is missing from my parcel", "/help/problems#missing"
+# Answered outright with the pickup points article; this shopper wanted every delivery option, the runner-up.
+QUESTION = "do you deliver to inpost lockers"
+PICKED, PICKED_TITLE, PICKED_URL = "delivery-options", "What delivery options do you offer?", "/help/delivery#options"
 
 
 @dataclass
