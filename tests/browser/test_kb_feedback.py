@@ -34,6 +34,7 @@ from tests.support.stack import Stack, start_stack
 
 # Answered outright with the pickup points article; this shopper wanted every delivery option, the runner-up.
 QUESTION = "do you deliver to inpost lockers"
+BUILD_TIMEOUT_MS = 300_000  # on 2 shared cores under load a build took up to 2 minutes
 PICKED, PICKED_TITLE, PICKED_URL = "delivery-options", "What delivery options do you offer?", "/help/delivery#options"
 
 
@@ -124,7 +125,8 @@ def test_a_shopper_says_no_picks_the_next_best_an_editor_approves_and_publishes_
     assert QUESTION in questions_of(assistant.kb, PICKED)  # in the article's own file, as the CLI reads it
 
     editor.goto(f"{assistant.desk.url}/kb/articles")
-    editor.click("#publish")
+    with editor.expect_navigation(timeout=BUILD_TIMEOUT_MS):  # a build: embeds the changed article, calibrates
+        editor.click("#publish", timeout=BUILD_TIMEOUT_MS)
     expect(editor.get_by_role("status")).to_contain_text("Published", timeout=120_000)
 
     # Running action servers switch to the published version within their reload interval.
@@ -167,20 +169,23 @@ def test_the_article_editor_edits_previews_refuses_bad_input_publishes_and_rolls
 
     page.goto(f"{assistant.desk.url}/kb/articles")
     page.fill("#preview-question", "can i buy a voucher for my sister")
-    page.click("#preview-form button")
+    with page.expect_navigation(timeout=BUILD_TIMEOUT_MS):  # builds the candidate index first
+        page.click("#preview-form button", timeout=BUILD_TIMEOUT_MS)
     candidate = page.locator("#preview-candidate")
     expect(candidate).to_contain_text("Answers with", timeout=120_000)
     expect(candidate.locator(".article").first).to_have_text("How do gift cards work?")
     expect(page.locator("#preview-live")).to_contain_text(live_before)
     page.screenshot(path=str(ARTIFACTS / "kb-editor-preview.png"), full_page=True)
 
-    page.click("#publish")
+    with page.expect_navigation(timeout=BUILD_TIMEOUT_MS):
+        page.click("#publish", timeout=BUILD_TIMEOUT_MS)
     expect(page.get_by_role("status")).to_contain_text("Published", timeout=120_000)
     published = page.locator("#live-version").inner_text()
     assert published != live_before
     page.screenshot(path=str(ARTIFACTS / "kb-editor-published.png"), full_page=True)
 
-    page.locator("#rollback").click()
+    with page.expect_navigation(timeout=BUILD_TIMEOUT_MS):
+        page.locator("#rollback").click(timeout=BUILD_TIMEOUT_MS)
     expect(page.get_by_role("status")).to_contain_text("Rolled back")
     assert page.locator("#live-version").inner_text() != published
     assert "can i buy a voucher for my sister" in questions_of(assistant.kb, "gift-cards")  # the edit is kept in the file
