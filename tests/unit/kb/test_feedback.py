@@ -71,3 +71,21 @@ def test_live_labels_are_calibration_questions_and_count_only_for_languages_with
     queries = load_queries(path)
     assert queries[0] == LabelledQuery("q1", "returns", "en")
     assert [q.text for q in enough_per_language(queries, 2)] == ["q1", "q2"]
+
+
+def test_a_build_calibrates_on_the_confirmed_questions_of_languages_with_enough_beside_the_labelled_files(tmp_path):
+    from dataclasses import replace
+
+    from kb_index.service import calibration_fingerprint, load_calibration_queries
+    from kb_index.settings import load_kb_settings
+
+    labelled = tmp_path / "en.yml"
+    labelled.write_text("lang: en\nquestions:\n  - text: where is my parcel\n    article: delivery\n  - text: moon?\n")
+    live = tmp_path / "live.yml"
+    settings = replace(load_kb_settings(), calibration_queries=(labelled,), live_labels=live, live_labels_min_per_language=2)
+    without = calibration_fingerprint(settings)
+    write_live_labels(live, [("q1", "returns", "en"), ("q2", "payment", "en"), ("p1", "returns", "pl")])
+    assert calibration_fingerprint(settings) != without  # new confirmed questions: the next build calibrates again
+    assert [q.text for q in load_calibration_queries(settings)] == ["where is my parcel", "moon?", "q1", "q2"]
+    alone = replace(settings, calibration_queries=())
+    assert load_calibration_queries(alone) == [] and calibration_fingerprint(alone) is None  # never alone
