@@ -5,6 +5,7 @@ from actions import runtime  # noqa: F401
 from actions.csat import ActionStoreCsat, ValidateCsatForm
 from actions.handoff import ActionCreateTicket, ActionHandoff, ValidateOfflineTicketForm
 from actions.kb_answer import ActionAnswerFromKB
+from actions.kb_feedback import ActionKBFeedback
 from actions.language import ActionDetectLanguage
 from actions.opening_hours import ActionAnswerOpeningOnDate
 from actions.order_status import ActionOrderStatus, ValidateOrderStatusForm
@@ -16,6 +17,7 @@ __all__ = [
     "ActionCreateTicket",
     "ActionDetectLanguage",
     "ActionHandoff",
+    "ActionKBFeedback",
     "ActionOrderStatus",
     "ActionReplyToYesNo",
     "ActionStoreCsat",

@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.kb_replies import article_reply, replies_for
 from kb_index import Hit, KBIndex, LiveIndex, load_kb_settings
+from kb_index.feedback import QUESTION_SLOT, SIGNAL_SLOT, make_signal
 from kb_index.policy import Decision, decide
 from orders.extraction import extract
 
@@ -99,13 +100,25 @@ def candidate_scores(hits: list[Hit]) -> list[dict[str, Any]]:
     return [{"article_id": h.article_id, "score": round(h.score, 4)} for h in hits]
 
 
-def send_decision(dispatcher: CollectingDispatcher, decision: Decision, hits: list[Hit], lang: str) -> list[EventType]:
-    """Say what the decision means and remember it (context for a human agent)."""
+def send_decision(
+    dispatcher: CollectingDispatcher, decision: Decision, hits: list[Hit], lang: str, question: str
+) -> list[EventType]:
+    """Say what the decision means and remember it (context for a human agent, and what feedback will refer to)."""
     for reply in replies_for(decision, LIVE_INDEX.get(), lang):
         dispatcher.utter_message(**reply.as_kwargs())
     return [
-        SlotSet("kb_outcome", decision.outcome), SlotSet("kb_candidates", candidate_scores(hits)), SlotSet("article_id", None)
+        SlotSet("kb_outcome", decision.outcome), SlotSet("kb_candidates", candidate_scores(hits)), SlotSet("article_id", None),
+        SlotSet(QUESTION_SLOT, question if decision.outcome != "unknown" else None),
     ]
+
+
+def picked_signal(tracker: Tracker, article_id: str, lang: str) -> list[EventType]:
+    """A suggestion the shopper picked is the right article for the question it was offered for."""
+    question = tracker.get_slot(QUESTION_SLOT)
+    offered = {c.get("article_id") for c in tracker.get_slot("kb_candidates") or [] if isinstance(c, dict)}
+    if not question or article_id not in offered:
+        return []
+    return [SlotSet(SIGNAL_SLOT, make_signal("picked", question, article_id, lang)), SlotSet(QUESTION_SLOT, None)]
 
 
 class ActionAnswerFromKB(Action):
@@ -122,7 +135,7 @@ class ActionAnswerFromKB(Action):
             picked = article_reply(LIVE_INDEX.get(), chosen, lang) if chosen else None
             if picked is not None:
                 dispatcher.utter_message(**picked.as_kwargs())
-                return [SlotSet("kb_outcome", "answer"), SlotSet("article_id", None)]
+                return [SlotSet("kb_outcome", "answer"), SlotSet("article_id", None), *picked_signal(tracker, chosen, lang)]
             decision, hits = await look_up(text, lang)
         except Exception:
             log.exception("KB index unavailable (conversation %s)", tracker.sender_id)
@@ -136,4 +149,4 @@ class ActionAnswerFromKB(Action):
                 SlotSet("handoff_reason", "not_understood"),
                 FollowupAction("action_handoff"),
             ]
-        return send_decision(dispatcher, decision, hits, lang)
+        return send_decision(dispatcher, decision, hits, lang, text)

@@ -79,7 +79,7 @@ class ActionAnswerOpeningOnDate(Action):
         asked = day_asked(text, datetime.now(HOURS.timezone))
         if asked is None:  # "when are you open?" with no day: the KB article on hours answers it
             decision, hits = await look_up(text, lang)
-            return send_decision(dispatcher, decision, hits, lang)
+            return send_decision(dispatcher, decision, hits, lang, text)
         hours = HOURS.day(asked.date(), lang)
         day = format_day(asked.date(), lang)
         if hours.holiday:

@@ -9,12 +9,14 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.kb_answer import look_up, send_decision
+from kb_index.feedback import ASK_HELPFUL_RESPONSE, FEEDBACK_ACTION
 
 # Bot messages that end with "would you like to talk to a person?", and why a person is needed then.
 HUMAN_OFFERS = {
     "utter_kb_dont_know": "shopper_asked",
     "utter_kb_unavailable": "shopper_asked",
     "utter_kb_or_human": "shopper_asked",
+    "utter_kb_not_helpful_human": "shopper_asked",
     "utter_order_delay_offer_human": "order_delayed",
     "utter_order_verification_locked": "verification_failed",
 }
@@ -29,7 +31,12 @@ def last_bot_response(tracker: Tracker) -> str | None:
 
 
 def reply_to_yes_no(intent: str | None, last_response: str | None) -> list[EventType] | str | None:
-    """Handoff events for a yes to a person, a response name for a no, None if nothing was offered."""
+    """Handoff events for a yes to a person, a response name for a no, None if nothing was offered.
+
+    After "Did this answer help?" a typed yes or no is the answer to that question.
+    """
+    if last_response == ASK_HELPFUL_RESPONSE:
+        return [FollowupAction(FEEDBACK_ACTION)]
     if last_response not in HUMAN_OFFERS:
         return None
     if intent == "affirm":
@@ -59,4 +66,4 @@ class ActionReplyToYesNo(Action):
         if decision is None or decision.outcome == "unknown":
             dispatcher.utter_message(response="utter_anything_else")
             return []
-        return send_decision(dispatcher, decision, hits, lang)
+        return send_decision(dispatcher, decision, hits, lang, tracker.latest_message.get("text") or "")

@@ -28,7 +28,7 @@ from desk.follower import EventFollower
 from desk.rasa_client import RasaClient
 from desk.security import LoginLimiter, SessionCookies, security_headers
 from desk.settings import DeskSettings
-from desk.views import agent_views, auth_views, bot_api, customer_views, kb_views, ops_views
+from desk.views import agent_views, auth_views, bot_api, customer_views, kb_edit_views, kb_views, ops_views
 from http_guard import body_size_limit
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,7 @@ def build_app(
     kb_views.add_routes(app)
     customer_views.add_routes(app)
     ops_views.add_routes(app)
+    kb_edit_views.add_routes(app)
     app.router.add_static("/static/", HERE / "static")
     return app
 

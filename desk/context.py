@@ -14,9 +14,11 @@ from business_hours import SupportHours
 from customers import CustomerDirectory
 from desk.delivery import TicketDelivery
 from desk.follower import EventFollower
+from desk.kb_editor import KBEditor
 from desk.rasa_client import RasaClient
 from desk.security import LoginLimiter
 from desk.settings import DeskSettings
+from kb_index.settings import load_kb_settings
 
 
 @dataclass
@@ -32,6 +34,18 @@ class Desk:
     follower: EventFollower | None = None
     delivery: TicketDelivery | None = None
     customers: CustomerDirectory | None = None
+    _kb_editor: KBEditor | None = field(default=None, repr=False)
+    _kb_configured: bool | None = field(default=None, repr=False)
+
+    def kb_editor(self) -> KBEditor | None:
+        """The KB's sources and index (the ``kb:`` section of the same assistant.yml), built on first use; None without one."""
+        if self._kb_configured is None:
+            try:
+                self._kb_editor = KBEditor(load_kb_settings(self.settings.config_path))
+            except KeyError:
+                self._kb_editor = None
+            self._kb_configured = self._kb_editor is not None
+        return self._kb_editor
 
 
 DESK = web.AppKey("desk", Desk)

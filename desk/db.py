@@ -207,6 +207,55 @@ conversation_lines = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
+# What shoppers said of KB replies (kb_index/feedback.py signals), as the follower read them from the broker.
+kb_signals = Table(
+    "kb_signals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sender_id", String(255), nullable=False),
+    Column("kind", String(16), nullable=False),  # helpful, not_helpful, picked
+    Column("question", Text, nullable=False),
+    Column("article_id", String(120), nullable=False),
+    Column("lang", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+Index("kb_signals_kind_lang", kb_signals.c.kind, kb_signals.c.lang)
+
+# Questions proposed for an article, waiting for an editor: approved ones go into the article's file, rejected ones go.
+kb_candidates = Table(
+    "kb_candidates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),  # helpful, picked, agent_link, not_helpful
+    Column("question", Text, nullable=False),
+    Column("lang", String(16), nullable=False),
+    Column("article_id", String(120), nullable=False),
+    Column("times", Integer, nullable=False, default=1),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+Index("kb_candidates_question", kb_candidates.c.lang, kb_candidates.c.article_id, kb_candidates.c.question, unique=True)
+
+# Clusters of unanswered questions an editor rejected (by their questions: a new question makes a new cluster).
+kb_dismissed_clusters = Table(
+    "kb_dismissed_clusters",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Every version an editor published or rolled back to from the desk, newest last: what "roll back" goes back to.
+kb_publications = Table(
+    "kb_publications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", String(80), nullable=False),
+    Column("previous_version", String(80)),
+    Column("agent_id", Integer, ForeignKey("agents.id")),
+    Column("action", String(16), nullable=False),  # publish, rollback
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 broker_cursor = Table(
     "broker_cursor",
     metadata,

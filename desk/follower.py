@@ -20,12 +20,13 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from customers import CustomerDirectory
-from desk import handoffs
+from desk import handoffs, kb_learning
 from desk.broker import BrokerEvent, EventSource
 from desk.db import broker_cursor
 from desk.operations import end_handoff
 from desk.rasa_client import RasaClient, RasaError, unroutable_reason
 from desk.transcript import END_INTENTS, context_from_tracker, event_time, intent_of, line_from_event, transcript_until
+from kb_index.feedback import SIGNAL_SLOT
 from monitoring.metrics import DESK_EVENTS, DESK_HANDOFFS
 
 log = logging.getLogger(__name__)
@@ -174,6 +175,11 @@ class EventFollower:
         kind = event.data.get("event")
         if kind == "pause":
             await self._start_handoff(event)
+            return
+        if kind == "slot" and event.data.get("name") == SIGNAL_SLOT:
+            async with self._engine.begin() as connection:
+                await kb_learning.record_signal(connection, event.sender_id, event.data.get("value"), self._clock())
+                await save_cursor(connection, self._source.name, event.id)
             return
         if kind not in ("user", "bot", "resume", "restart"):
             return

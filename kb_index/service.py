@@ -19,6 +19,7 @@ from kb_index.articles import KBValidationError, Problem, kb_fingerprint
 from kb_index.calibration import SelfCalibrationPlan, calibrate_by_language
 from kb_index.encoders import Encoder, make_encoder
 from kb_index.evaluation import LabelledQuery, load_queries
+from kb_index.feedback import enough_per_language
 from kb_index.index import (
     META_FILE,
     KBIndex,
@@ -135,9 +136,17 @@ def learn(directory: Path, encoder: Encoder, settings: KBSettings) -> Learned | 
     return learned
 
 
+def calibration_files(settings: KBSettings) -> list[Path]:
+    """The calibration question files that exist: the configured ones, then the shoppers' confirmed questions."""
+    files = [path for path in settings.calibration_queries if path.exists()]
+    if files and settings.live_labels is not None and settings.live_labels.exists():
+        files.append(settings.live_labels)  # only beside labelled files: live labels have no unanswerable questions
+    return files
+
+
 def calibration_fingerprint(settings: KBSettings) -> str | None:
     """What the configured calibration depends on (its files and bound); None when there is none."""
-    files = [path for path in settings.calibration_queries if path.exists()]
+    files = calibration_files(settings)
     if not files:
         return None
     digest = hashlib.sha256(f"max_wrong={settings.calibration_max_wrong}".encode())
@@ -160,6 +169,13 @@ def load_calibration_queries(settings: KBSettings) -> list[LabelledQuery]:
             problems.append(Problem(str(path), 0, f"calibration questions unreadable: {type(exc).__name__}: {exc}"))
     if problems:
         raise KBValidationError(problems)
+    if queries and settings.live_labels in calibration_files(settings):
+        try:
+            live = load_queries(settings.live_labels)
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, yaml.YAMLError) as exc:
+            log.warning("shoppers' confirmed questions %s unreadable (%s); calibrating without them", settings.live_labels, exc)
+            live = []
+        queries += enough_per_language(live, settings.live_labels_min_per_language)
     return queries
 
 

@@ -64,6 +64,10 @@ class KBSettings:
     # Labelled questions every build chooses its thresholds on (per language); empty = keep the last ones.
     calibration_queries: tuple[Path, ...] = ()
     calibration_max_wrong: float = 0.05
+    # Questions shoppers confirmed (written by the desk at publish, kb_index/feedback.py): added to the
+    # calibration questions of each language that has at least ``live_labels_min_per_language`` of them.
+    live_labels: Path | None = None
+    live_labels_min_per_language: int = 30
     # Train a judge (classifier + correctness model, kb_index/judge.py) with every build and rank by it.
     judge: bool = False
 
@@ -118,5 +122,7 @@ def load_kb_settings(path: Path | None = None) -> KBSettings:
         publish_eval_queries=tuple((base / p).resolve() for p in eval_queries or ()),
         calibration_queries=_paths(base, "KB_CALIBRATION_QUERIES", calibration.get("queries") or ()),
         calibration_max_wrong=float(calibration.get("max_wrong", 0.05)),
+        live_labels=resolve("KB_LIVE_LABELS", calibration["live_labels"]) if calibration.get("live_labels") else None,
+        live_labels_min_per_language=int(calibration.get("live_labels_min_per_language", 30)),
         judge=bool(kb.get("judge", False)),
     )

@@ -27,6 +27,7 @@ from typing import Any
 
 import sqlalchemy
 
+from kb_index.feedback import HELPFUL_INTENT, NOT_HELPFUL_INTENT
 from kb_index.settings import REPO_ROOT
 
 KB_ACTION = "action_answer_from_kb"
@@ -76,7 +77,7 @@ class KBTurn:
     lang: str | None  # the conversation's `language` slot when it was asked
     outcome: str | None = None  # answer, suggest, unknown; None if the KB was unavailable
     article_id: str | None = None  # the article answered, or the first one offered
-    next_step: str = "left"  # picked, person, asked or left
+    next_step: str = "left"  # picked, person, helpful, not_helpful, asked or left
 
 
 def kb_turns(location: str | Path | None, since: float | None = None) -> list[KBTurn]:
@@ -114,6 +115,8 @@ def kb_turns(location: str | Path | None, since: float | None = None) -> list[KB
 def _next_step(text: str) -> str:
     if text.startswith(PICK_PAYLOAD):
         return "picked"
+    if text in (f"/{HELPFUL_INTENT}", f"/{NOT_HELPFUL_INTENT}"):  # "Did this answer help?"
+        return "helpful" if text == f"/{HELPFUL_INTENT}" else "not_helpful"
     return "person" if text.startswith(PERSON_PAYLOAD) else "asked"
 
 

@@ -6,7 +6,7 @@ import logging
 
 from aiohttp import web
 
-from desk import agents, handoffs
+from desk import agents, handoffs, kb_learning
 from desk.auth import current_agent
 from desk.context import desk_of
 from desk.operations import end_handoff, reply_as_agent
@@ -142,6 +142,7 @@ async def reply(request: web.Request) -> web.Response:
         log.warning("handoff %s: reply not delivered: %s", handoff["id"], error)
         DELIVERY_FAILURES.labels("agent_reply").inc()
         return web.json_response({"error": "Not sent: the bot could not be reached. Try again."}, status=502)
+    await kb_learning.learn_from_agent_reply(desk, handoff, text)
     message = {"id": message_id, "role": "agent", "text": text, "author_name": agent.display_name, "created_at": now}
     return web.json_response({"message": message_json(message)}, status=201)
 

@@ -47,8 +47,11 @@ def rasa_log(assistant: Assistant) -> str:
 )
 def test_a_question_gets_the_kb_answer_with_its_link_as_plain_text(chat: TelegramChat, question, language, details):
     reply = chat.run_turn(chat.message_update(question))
-    assert len(reply) == 1 and details in reply[0]["text"], reply
+    assert len(reply) == 2 and details in reply[0]["text"], reply
     assert "parse_mode" not in reply[0]  # rendered as text, whatever the article says
+    # Then "Did this answer help?" with its two answers as inline buttons.
+    assert reply[1]["text"] == response_text("utter_kb_ask_helpful", language)
+    assert len([b for row in reply[1]["reply_markup"]["inline_keyboard"] for b in row]) == 2
     assert chat.stack.tracker(chat.sender_id)["latest_input_channel"] == "telegram"
 
 

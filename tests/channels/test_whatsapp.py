@@ -32,7 +32,8 @@ def test_the_verify_token_handshake_echoes_the_challenge_only_for_our_token(chat
 )
 def test_a_question_gets_the_kb_answer_with_its_link(chat: WhatsAppChat, question, details):
     reply = chat.run_turn(chat.text_update(question))
-    assert len(reply) == 1 and reply[0]["type"] == "text" and details in reply[0]["text"]["body"], reply
+    assert len(reply) == 2 and reply[0]["type"] == "text" and details in reply[0]["text"]["body"], reply
+    assert len(chat.choices(reply[1])) == 2  # "Did this answer help?" with Yes / No as reply buttons
     assert chat.stack.tracker(chat.sender_id)["latest_input_channel"] == "whatsapp"
 
 

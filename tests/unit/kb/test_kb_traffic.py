@@ -74,3 +74,16 @@ def test_cli_traffic_explains_bad_input(settings, tmp_path):
     assert bad_date.returncode == 2 and "not an ISO 8601 date or time: 'last week'" in bad_date.stderr
     missing = cli(settings, "traffic", "--tracker-db", str(tmp_path / "nowhere.db"))
     assert missing.returncode == 1 and "no tracker store at" in missing.stderr
+
+
+def test_the_answer_to_did_this_help_is_the_next_step_of_an_answer(tmp_path):
+    from tests.support.tracker_store import EN, KB, outcome
+
+    db = tmp_path / "tracker.db"
+    tracker_with(db, {
+        "h1": [EN, ("user", "how long is delivery"), KB, *outcome("answer", "delivery"), ("user", "/kb_helpful")],
+        "h2": [EN, ("user", "can I pay by card"), KB, *outcome("answer", "delivery"), ("user", "/kb_not_helpful")],
+    })
+    report = traffic_report(kb_turns(db))
+    assert report.questions == 2  # the feedback buttons are not questions
+    assert report.next_steps["answer"] == {"helpful": 1, "not_helpful": 1}
