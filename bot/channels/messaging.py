@@ -10,7 +10,8 @@ This module does the rest the same way for all of them:
   (an env override names it) so tests can point it at a local fake;
 - the webhook answers at once and the turn runs in the background: platforms re-send a
   webhook that is answered slowly, and a Rasa turn with a KB lookup can take seconds;
-- a re-sent update (same platform id) is processed once;
+- a re-sent update (same platform id) is processed once (bot/channels/dedup.py: in memory, or
+  in Redis shared by several Rasa replicas);
 - a message that is not text gets a polite reply in the conversation's language;
 - outgoing calls are retried with backoff on 429/5xx/connection errors (honouring the
   platform's retry-after), and dropped after a bound with a log line that names the channel
@@ -35,7 +36,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt, wait_exponential
 
-from bot.channels.common import SeenIds, non_text_reply
+from bot.channels.common import non_text_reply
+from bot.channels.dedup import seen_ids
 from bot.channels.no_silence import NoSilence
 
 log = logging.getLogger(__name__)
@@ -165,7 +167,7 @@ class WebhookInput(InputChannel):
         self.settings = settings
         self.base_url = base_url
         self.client = PlatformClient(self.name(), self.retry_after)
-        self._seen = SeenIds()
+        self._seen = seen_ids() if settings is not None else None
         self._tasks: set[asyncio.Task] = set()
 
     @classmethod
@@ -227,7 +229,7 @@ class WebhookInput(InputChannel):
             except (ValueError, TypeError, KeyError, AttributeError):
                 return response.json({"error": "not a webhook body this channel understands"}, status=400)
             for event in events:
-                if self._seen.first_time(event.key):
+                if await self._seen.first_time(event.key):  # type: ignore[union-attr]
                     self._start(self._process(event, request, no_silence))
             return response.json({"ok": True})
 
