@@ -19,8 +19,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from business_hours import SupportHours, load_support_hours
 from customers import CustomerDirectory, IdentityDigests
+from desk.attachments import MAX_ATTACHMENT_BYTES
 from desk.auth import auth_middleware
 from desk.broker import EventSource, open_event_source
+from desk.channels import channel_icon, channel_name
 from desk.context import DESK, Desk
 from desk.db import open_database, utcnow
 from desk.delivery import TicketDelivery
@@ -28,7 +30,7 @@ from desk.follower import EventFollower
 from desk.rasa_client import RasaClient
 from desk.security import LoginLimiter, SessionCookies, security_headers
 from desk.settings import DeskSettings
-from desk.views import agent_views, auth_views, bot_api, customer_views, kb_edit_views, kb_views, ops_views
+from desk.views import agent_views, attachment_views, auth_views, bot_api, customer_views, kb_edit_views, kb_views, ops_views
 from http_guard import body_size_limit
 
 log = logging.getLogger(__name__)
@@ -40,7 +42,9 @@ MAX_BODY_BYTES = 64 * 1024  # the largest form or JSON the desk takes: a 4,000-c
 
 
 def templates() -> Environment:
-    return Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
+    environment = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
+    environment.filters.update(channel_name=channel_name, channel_icon=channel_icon)
+    return environment
 
 
 def build_app(
@@ -56,7 +60,9 @@ def build_app(
         raise SystemExit("DESK_SESSION_KEY is not set (a Fernet key; `make run` writes one into var/run.env)")
     if not settings.bot_token:
         log.warning("DESK_BOT_TOKEN is not set: the bot API refuses every call, so the bot works as if nobody were there")
-    app = web.Application(middlewares=[security_headers, body_size_limit(MAX_BODY_BYTES)], client_max_size=MAX_BODY_BYTES)
+    # Shoppers' files come to the bot API as a stream of their own size (desk/attachments.py).
+    size_limit = body_size_limit(MAX_BODY_BYTES, {bot_api.ATTACHMENTS_PATH: MAX_ATTACHMENT_BYTES})
+    app = web.Application(middlewares=[security_headers, size_limit], client_max_size=MAX_BODY_BYTES)
     limiter = LoginLimiter(settings.login_limit_per_account, settings.login_limit_per_address)
     app[DESK] = Desk(settings, hours or load_support_hours(settings.config_path), clock, templates(), limiter)
     storage = SessionCookies(
@@ -74,6 +80,7 @@ def build_app(
     app.cleanup_ctx.append(_lifecycle(source, run_background))
     auth_views.add_routes(app)
     agent_views.add_routes(app)
+    attachment_views.add_routes(app)
     bot_api.add_routes(app)
     kb_views.add_routes(app)
     customer_views.add_routes(app)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -106,6 +107,23 @@ messages = Table(
     Column("text", Text, nullable=False),
     Column("agent_id", Integer, ForeignKey("agents.id")),
     Column("author_name", String(120)),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Files shoppers sent during a handoff (a photo on a messenger), fetched by the channel and handed
+# to the desk (desk/attachments.py). The id is random (it is in the agents' URLs); the message is
+# set once the shopper's message naming the file arrives through the event broker.
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("sender_id", String(255), nullable=False),
+    Column("message_id", Integer, ForeignKey("messages.id"), index=True),
+    Column("kind", String(16), nullable=False),  # photo, file, voice, video, sticker
+    Column("filename", String(120), nullable=False),
+    Column("content_type", String(64), nullable=False),  # as sniffed from the bytes, never as claimed
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
 

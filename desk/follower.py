@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from customers import CustomerDirectory
 from desk import handoffs, kb_learning
+from desk.attachments import attachment_of, link_to_message
 from desk.broker import BrokerEvent, EventSource
 from desk.db import broker_cursor
 from desk.operations import end_handoff
@@ -194,7 +195,9 @@ class EventFollower:
         if line is None or line.role == "agent":  # the desk stored its agents' replies when sending them
             return
         async with self._messages_lock, self._engine.begin() as connection:
-            await handoffs.append_message(connection, handoff_id, line)
+            message_id = await handoffs.append_message(connection, handoff_id, line)
+            if kind == "user" and (attachment_id := attachment_of(event.data)):
+                await link_to_message(connection, attachment_id, event.sender_id, message_id)
             await save_cursor(connection, self._source.name, event.id)
         if kind == "user" and intent_of(event.data) in END_INTENTS:
             await self._end_for_shopper(handoff_id)

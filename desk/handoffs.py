@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from desk.attachments import attachments_of_messages, detach_attachments, reattach
 from desk.db import agents, handoffs, messages, notes, pending_histories
 from desk.transcript import Context, Line
 
@@ -108,10 +109,13 @@ async def record_history(engine: AsyncEngine, handoff_id: int, context: Context,
     async with engine.begin() as connection:
         query = select(messages).where(messages.c.handoff_id == handoff_id).order_by(messages.c.id)
         later = [dict(row) for row in (await connection.execute(query)).mappings()]
+        files = await detach_attachments(connection, [row["id"] for row in later])  # they follow their messages
         await connection.execute(delete(messages).where(messages.c.handoff_id == handoff_id))
         await _insert_lines(connection, handoff_id, transcript)
-        if later:
-            await connection.execute(insert(messages), [{k: v for k, v in row.items() if k != "id"} for row in later])
+        for row in later:
+            moved = await connection.execute(insert(messages).values({k: v for k, v in row.items() if k != "id"}))
+            if row["id"] in files:
+                await reattach(connection, files[row["id"]], int(moved.inserted_primary_key[0]))
         await connection.execute(
             update(handoffs)
             .where(handoffs.c.id == handoff_id)
@@ -225,9 +229,12 @@ async def open_handoffs(engine: AsyncEngine) -> list[dict[str, Any]]:
 
 
 async def messages_after(engine: AsyncEngine, handoff_id: int, after_id: int = 0) -> list[dict[str, Any]]:
+    """The messages, each with the ``attachment`` the shopper sent with it (or None)."""
     query = select(messages).where(messages.c.handoff_id == handoff_id, messages.c.id > after_id).order_by(messages.c.id)
     async with engine.connect() as connection:
-        return [dict(row) for row in (await connection.execute(query)).mappings()]
+        rows = [dict(row) for row in (await connection.execute(query)).mappings()]
+    files = await attachments_of_messages(engine, [row["id"] for row in rows])
+    return [{**row, "attachment": files.get(row["id"])} for row in rows]
 
 
 async def add_note(engine: AsyncEngine, handoff_id: int, agent_id: int, text: str, now: datetime) -> int:

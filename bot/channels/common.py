@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections import OrderedDict
-
 # Sender ids are "<channel>:<platform id>" and must fit the rule every channel applies.
 from bot.channels.guards import SENDER_ID
 
@@ -16,12 +13,6 @@ NON_TEXT_REPLY = {
     "ru": "Извините, я понимаю только текст; фотографии и файлы может посмотреть сотрудник. Опишите, пожалуйста, "
     "словами или попросите связаться с сотрудником.",
 }
-
-# A re-sent webhook arrives within minutes (Telegram, Meta and Slack retry for up to about
-# an hour); ids are kept a day, and at most this many, so memory stays bounded.
-SEEN_TTL_S = 24 * 3600
-SEEN_MAX = 100_000
-
 
 
 def sender_id(channel: str, platform_id: str | int) -> str | None:
@@ -65,25 +56,3 @@ def split_text(text: str, limit: int) -> list[str]:
     if text:
         parts.append(text)
     return parts
-
-
-class SeenIds:
-    """Platform update ids already taken, for a day (bounded): a re-sent webhook is processed once.
-
-    In memory: one Rasa process receives a channel's webhook. Several replicas would share it
-    through Redis (the lock store's), which is the same interface.
-    """
-
-    def __init__(self, ttl_s: float = SEEN_TTL_S, max_items: int = SEEN_MAX) -> None:
-        self._ttl_s = ttl_s
-        self._max_items = max_items
-        self._seen: OrderedDict[str, float] = OrderedDict()
-
-    def first_time(self, key: str) -> bool:
-        now = time.monotonic()
-        while self._seen and (len(self._seen) >= self._max_items or next(iter(self._seen.values())) < now - self._ttl_s):
-            self._seen.popitem(last=False)
-        if key in self._seen:
-            return False
-        self._seen[key] = now
-        return True

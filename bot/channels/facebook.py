@@ -9,13 +9,17 @@ messages, delivery and read receipts are ignored.
 Buttons become quick replies (at most 13, titles of 20 characters; the payload is kept whole).
 Texts are split at 2000 characters. An agent's reply is tagged ``HUMAN_AGENT``, which
 Messenger accepts for 7 days after the shopper's last message instead of 24 hours.
+During a handoff an attachment reaches the agent (its CDN ``payload.url``; bot/channels/media.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
+
 from bot.channels.common import platform_id, sender_id, shorten, split_text
+from bot.channels.media import Media, download
 from bot.channels.messaging import Incoming, PlatformOutput
 from bot.channels.meta import MetaWebhookInput
 
@@ -69,15 +73,17 @@ class MessengerInput(MetaWebhookInput):
         for entry in body.get("entry", []):
             for event in entry.get("messaging", []):
                 message, postback = event.get("message"), event.get("postback")
+                media = None
                 if isinstance(message, dict) and not message.get("is_echo"):
                     key, text = message["mid"], self._text_of(message)
+                    media = self._media(message) if text is None else None
                 elif isinstance(postback, dict):
                     key, text = postback.get("mid") or f"{event['sender']['id']}:{event['timestamp']}", str(postback["payload"])
                 else:
                     continue  # echoes, deliveries, reads, reactions
                 sender = sender_id(self.name(), str(event["sender"]["id"]))
                 if sender:
-                    events.append(Incoming(f"{self.name()}:{key}", sender, text))
+                    events.append(Incoming(f"{self.name()}:{key}", sender, text, media=media))
         return events
 
     @staticmethod
@@ -88,6 +94,27 @@ class MessengerInput(MetaWebhookInput):
             return str(quick_reply["payload"])
         text = message.get("text")
         return text if isinstance(text, str) and text.strip() else None
+
+    @staticmethod
+    def _media(message: dict[str, Any]) -> Media | None:
+        """The first attachment: its ``payload.url`` is a CDN link that needs no token."""
+        attachments = message.get("attachments") or []
+        first = attachments[0] if attachments and isinstance(attachments[0], dict) else {}
+        payload = first.get("payload") or {}
+        coordinates = payload.get("coordinates")
+        if first.get("type") == "location" and isinstance(coordinates, dict):
+            return Media("location", location=(float(coordinates["lat"]), float(coordinates["long"])))
+        url = str(payload.get("url") or "")
+        if not url.startswith(("https://", "http://")):
+            return None
+        kind = {"image": "photo", "audio": "voice", "video": "video"}.get(str(first.get("type")), "file")
+        if payload.get("sticker_id"):
+            kind = "sticker"
+
+        async def fetch(session: aiohttp.ClientSession) -> bytes:
+            return await download(session, url)
+
+        return Media(kind, None, None, fetch)
 
     def get_output_channel(self) -> MessengerOutput | None:
         return self.output_class()(self) if self.enabled else None

@@ -10,8 +10,10 @@ This module does the rest the same way for all of them:
   (an env override names it) so tests can point it at a local fake;
 - the webhook answers at once and the turn runs in the background: platforms re-send a
   webhook that is answered slowly, and a Rasa turn with a KB lookup can take seconds;
-- a re-sent update (same platform id) is processed once;
-- a message that is not text gets a polite reply in the conversation's language;
+- a re-sent update (same platform id) is processed once (bot/channels/dedup.py: in memory, or
+  in Redis shared by several Rasa replicas);
+- a message that is not text gets a polite reply in the conversation's language, except during
+  a handoff: then the photo, file or location reaches the agent (bot/channels/media.py);
 - outgoing calls are retried with backoff on 429/5xx/connection errors (honouring the
   platform's retry-after), and dropped after a bound with a log line that names the channel
   and the failure, never the shopper or the text;
@@ -30,12 +32,15 @@ from typing import Any
 
 import aiohttp
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt, wait_exponential
 
-from bot.channels.common import SeenIds, non_text_reply
+from bot.channels.common import non_text_reply
+from bot.channels.dedup import seen_ids
+from bot.channels.media import Media, MediaForwarder
 from bot.channels.no_silence import NoSilence
 
 log = logging.getLogger(__name__)
@@ -81,9 +86,11 @@ def _wait(retry_state: RetryCallState) -> float:
 class PlatformClient:
     """JSON calls to a platform's HTTP API, retried with backoff; one session per connector."""
 
-    def __init__(self, channel: str, retry_after: Callable[[int, Any, dict[str, str]], float | None]) -> None:
+    def __init__(self, channel: str, retry_after: Callable[[int, Any, dict[str, str]], float | None],
+                 status_of: Callable[[int, Any], int] = lambda status, body: status) -> None:
         self.channel = channel
         self._retry_after = retry_after
+        self._status_of = status_of
         self._session: aiohttp.ClientSession | None = None
 
     async def _once(self, url: str, payload: dict[str, Any], headers: dict[str, str]) -> PlatformReply:
@@ -95,7 +102,8 @@ class PlatformClient:
                     body = await answer.json(content_type=None)
                 except ValueError:
                     body = None
-                return PlatformReply(answer.status, body, self._retry_after(answer.status, body, dict(answer.headers)))
+                status = self._status_of(answer.status, body)
+                return PlatformReply(status, body, self._retry_after(answer.status, body, dict(answer.headers)))
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             return PlatformReply(0, {"error": type(error).__name__})
 
@@ -135,6 +143,7 @@ class Incoming:
     text: str | None  # None: something that is not text (photo, sticker, voice, location...)
     metadata: dict[str, Any] = field(default_factory=dict)
     acknowledge: Callable[[], Awaitable[None]] | None = None  # e.g. Telegram's answerCallbackQuery
+    media: Media | None = None  # what it is when it is not text, and how to fetch it
 
 
 def settings_from_env(channel: str, credentials: dict[str, Any], names: tuple[str, ...]) -> dict[str, str] | None:
@@ -150,9 +159,9 @@ def settings_from_env(channel: str, credentials: dict[str, Any], names: tuple[st
     return values
 
 
-def api_url(credentials: dict[str, Any]) -> str:
+def api_url(credentials: dict[str, Any], key: str = "api_url") -> str:
     """The platform's base URL: ``api_url`` in credentials.yml, or the env variable ``api_url_env`` names."""
-    return (os.environ.get(credentials.get("api_url_env") or "") or credentials["api_url"]).rstrip("/")
+    return (os.environ.get(credentials.get(f"{key}_env") or "") or credentials[key]).rstrip("/")
 
 
 class WebhookInput(InputChannel):
@@ -164,8 +173,9 @@ class WebhookInput(InputChannel):
     def __init__(self, settings: dict[str, str] | None, base_url: str) -> None:
         self.settings = settings
         self.base_url = base_url
-        self.client = PlatformClient(self.name(), self.retry_after)
-        self._seen = SeenIds()
+        self.client = PlatformClient(self.name(), self.retry_after, self.status_of)
+        self._seen = seen_ids() if settings is not None else None
+        self.media = MediaForwarder(self.name())
         self._tasks: set[asyncio.Task] = set()
 
     @classmethod
@@ -192,6 +202,19 @@ class WebhookInput(InputChannel):
         """Seconds the platform asked us to wait before retrying, if it said."""
         value = headers.get("Retry-After")
         return float(value) if value and value.isdigit() else None
+
+    @staticmethod
+    def status_of(status: int, body: Any) -> int:
+        """The HTTP status a platform's answer amounts to (Slack answers refusals with 200 and ``ok: false``)."""
+        return status
+
+    def body_of(self, request: Request) -> Any:
+        """The webhook's parsed body (JSON by default)."""
+        return request.json
+
+    def answer_itself(self, body: Any) -> HTTPResponse | None:
+        """A response for a webhook that is no shopper's event (Slack's url_verification); None for the rest."""
+        return None
 
     def handshake(self, request: Request) -> HTTPResponse:
         """``GET`` on the webhook (Meta's verify-token handshake); nothing by default."""
@@ -223,11 +246,15 @@ class WebhookInput(InputChannel):
                 log.warning("%s webhook refused: bad or missing signature", self.name())
                 return response.json({"error": "bad signature"}, status=401)
             try:
-                events = self.incoming(request.json)
+                body = self.body_of(request)
+                own_answer = self.answer_itself(body)
+                if own_answer is not None:
+                    return own_answer
+                events = self.incoming(body)
             except (ValueError, TypeError, KeyError, AttributeError):
                 return response.json({"error": "not a webhook body this channel understands"}, status=400)
             for event in events:
-                if self._seen.first_time(event.key):
+                if await self._seen.first_time(event.key):  # type: ignore[union-attr]
                     self._start(self._process(event, request, no_silence))
             return response.json({"ok": True})
 
@@ -255,15 +282,21 @@ class WebhookInput(InputChannel):
         try:
             if event.acknowledge is not None:
                 await event.acknowledge()
-            if event.text is None:
-                language = await self._conversation_language(request, event.sender)
-                await output.send_text_message(event.sender, non_text_reply(language))
-                return
-            if not event.text.strip():
+            text, metadata = event.text, event.metadata
+            if text is None:
+                tracker = await self._tracker(request, event.sender)
+                if event.media is None or tracker is None or not tracker.is_paused():
+                    language = tracker.get_slot("language") if tracker is not None else None
+                    await output.send_text_message(event.sender, non_text_reply(language))
+                    return
+                # A person has the conversation: what the shopper sent is for them.
+                text, extra = await self.media.message_for(event.sender, event.media)
+                metadata = {**metadata, **extra}
+            if not text.strip():
                 return
             await on_new_message(
-                UserMessage(event.text, output, event.sender, input_channel=self.name(), message_id=event.key,
-                            metadata=event.metadata or None)
+                UserMessage(text, output, event.sender, input_channel=self.name(), message_id=event.key,
+                            metadata=metadata or None)
             )
         except DeliveryFailed:
             pass  # already logged without personal data
@@ -271,12 +304,11 @@ class WebhookInput(InputChannel):
             log.exception("%s: handling an update failed", self.name())
 
     @staticmethod
-    async def _conversation_language(request: Request, sender: str) -> str | None:
+    async def _tracker(request: Request, sender: str) -> DialogueStateTracker | None:
         agent = getattr(request.app.ctx, "agent", None)
         if agent is None or agent.tracker_store is None:
             return None
-        tracker = await agent.tracker_store.retrieve(sender)
-        return tracker.get_slot("language") if tracker is not None else None
+        return await agent.tracker_store.retrieve(sender)
 
 
 class PlatformOutput(OutputChannel):

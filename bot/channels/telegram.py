@@ -13,6 +13,8 @@ checks no ``secret_token`` and cannot retry.
 - Buttons are an inline keyboard (one button a row: titles are sentences). ``callback_data``
   holds at most 64 bytes, so a longer payload travels as a short key kept here.
 - Texts over 4096 characters are split.
+- During a handoff a photo, document, voice note, video, sticker or location reaches the agent
+  (``getFile``, then the file endpoint; bot/channels/media.py).
 """
 
 from __future__ import annotations
@@ -25,11 +27,13 @@ import sys
 from collections import OrderedDict
 from typing import Any
 
+import aiohttp
 import yaml
 from sanic.request import Request
 
 from bot.channels.common import platform_id, sender_id, split_text
-from bot.channels.messaging import Incoming, PlatformOutput, WebhookInput
+from bot.channels.media import Media, MediaUnavailable, download
+from bot.channels.messaging import DeliveryFailed, Incoming, PlatformOutput, WebhookInput
 
 MAX_TEXT = 4096
 MAX_CALLBACK_BYTES = 64
@@ -38,6 +42,9 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Telegram sends "/start" when a shopper opens the bot; Rasa would read it as an unknown intent.
 COMMANDS = {"/start": "/greet"}
 CREDENTIALS_KEY = "bot.channels.telegram.TelegramInput"
+# Message fields holding a file, and what the agent is told it is.
+MEDIA_FIELDS = {"photo": "photo", "document": "file", "voice": "voice", "audio": "voice", "video": "video",
+                "video_note": "video", "sticker": "sticker"}
 
 
 class CallbackPayloads:
@@ -131,7 +138,8 @@ class TelegramInput(WebhookInput):
             sender = sender_id(self.name(), int(message["chat"]["id"]))
             text = message.get("text")
             text = COMMANDS.get(text.strip(), text) if isinstance(text, str) else None
-            return [Incoming(key, sender, text)] if sender else []
+            media = self._media(message) if text is None else None
+            return [Incoming(key, sender, text, media=media)] if sender else []
         if isinstance(body.get("callback_query"), dict):
             query = body["callback_query"]
             chat = (query.get("message") or {}).get("chat") or query["from"]
@@ -144,6 +152,30 @@ class TelegramInput(WebhookInput):
 
             return [Incoming(key, sender, self.payloads.payload_of(str(query.get("data") or "")), acknowledge=acknowledge)]
         return []  # edited messages, channel posts, polls...: not a shopper's question
+
+    def _media(self, message: dict[str, Any]) -> Media | None:
+        """A photo (its largest size), document, voice note, audio, video, sticker or location."""
+        if isinstance(message.get("location"), dict):
+            return Media("location", location=(float(message["location"]["latitude"]), float(message["location"]["longitude"])))
+        found = next(((kind, message[field]) for field, kind in MEDIA_FIELDS.items() if message.get(field)), None)
+        if found is None:
+            return None
+        kind, item = found
+        item = item[-1] if isinstance(item, list) else item  # photo sizes, smallest first
+        file_id = str(item.get("file_id") or "")
+
+        async def fetch(session: aiohttp.ClientSession) -> bytes:
+            # getFile gives a path below the file endpoint, valid for an hour.
+            try:
+                found = await self.call("getFile", {"file_id": file_id}, must_arrive=True)
+            except DeliveryFailed as error:
+                raise MediaUnavailable("getFile refused") from error
+            path = (found or {}).get("result", {}).get("file_path")
+            if not path:
+                raise MediaUnavailable("no file path")
+            return await download(session, f"{self.base_url}/file/bot{self.settings['token']}/{path}")  # type: ignore[index]
+
+        return Media(kind, item.get("file_name"), message.get("caption"), fetch if file_id else None)
 
     def get_output_channel(self) -> TelegramOutput | None:
         return TelegramOutput(self) if self.enabled else None

@@ -14,14 +14,20 @@ Rasa 3.6 has none. Following Meta's documented webhook and ``/{phone-number-id}/
   as text first; texts over 4096 characters are split.
 - Outside the 24-hour customer-service window WhatsApp refuses free-form messages (error
   131047). An agent's reply refused that way raises, so the desk says it was not sent.
+- During a handoff an image, document, audio, video, sticker or location reaches the agent
+  (``GET /{media-id}`` for a short-lived URL, both with the token; bot/channels/media.py).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
+import aiohttp
+
 from bot.channels.common import platform_id, sender_id, shorten, split_text
+from bot.channels.media import Media, MediaUnavailable, download
 from bot.channels.messaging import Incoming, PlatformOutput
 from bot.channels.meta import MetaWebhookInput
 
@@ -36,6 +42,8 @@ MAX_ROW_TITLE = 24
 MAX_ROW_DESCRIPTION = 72
 # The list message's own button needs a label; a symbol reads the same in every language.
 LIST_BUTTON = "☰"
+# Message types carrying a media id, and what the agent is told it is.
+MEDIA_KINDS = {"image": "photo", "document": "file", "audio": "voice", "video": "video", "sticker": "sticker"}
 
 
 def reply_markup(body: str, buttons: list[dict[str, Any]]) -> dict[str, Any]:
@@ -106,7 +114,9 @@ class WhatsAppInput(MetaWebhookInput):
                 for message in value.get("messages", []):
                     sender = sender_id(self.name(), str(message["from"]))
                     if sender:
-                        events.append(Incoming(f"whatsapp:{message['id']}", sender, self._text_of(message)))
+                        text = self._text_of(message)
+                        media = self._media(message) if text is None else None
+                        events.append(Incoming(f"whatsapp:{message['id']}", sender, text, media=media))
         return events
 
     @staticmethod
@@ -121,6 +131,28 @@ class WhatsAppInput(MetaWebhookInput):
         if kind == "button":  # a template's quick-reply button
             return str(message["button"].get("payload") or message["button"]["text"])
         return None
+
+    def _media(self, message: dict[str, Any]) -> Media | None:
+        """An image, document, audio (voice notes too), video, sticker or location."""
+        kind = message.get("type")
+        if kind == "location":
+            place = message["location"]
+            return Media("location", location=(float(place["latitude"]), float(place["longitude"])))
+        item = message.get(kind) if kind in MEDIA_KINDS else None
+        if not isinstance(item, dict) or not item.get("id"):
+            return None
+        media_id = str(item["id"])
+
+        async def fetch(session: aiohttp.ClientSession) -> bytes:
+            # Graph gives a short-lived URL for the media id; both calls need the access token.
+            found = await download(session, f"{self.base_url}/{media_id}", self.auth_headers)
+            try:
+                url = json.loads(found)["url"]
+            except (ValueError, KeyError, TypeError) as error:
+                raise MediaUnavailable("no media URL") from error
+            return await download(session, str(url), self.auth_headers)
+
+        return Media(MEDIA_KINDS[kind], item.get("filename"), item.get("caption"), fetch)
 
     def get_output_channel(self) -> WhatsAppOutput | None:
         return WhatsAppOutput(self) if self.enabled else None

@@ -30,6 +30,17 @@ const desk = {
     return node;
   },
 
+  // The channel's icon and name, as templates/_channel.html renders them (item: a queue entry).
+  channelBadge(item) {
+    const badge = desk.el("span", "channel-badge");
+    const icon = desk.el("img", "channel-icon");
+    icon.src = `/static/channels/${item.channel_icon}.svg`;
+    icon.alt = "";
+    icon.width = icon.height = 16;
+    badge.append(icon, item.channel_name);
+    return badge;
+  },
+
   clock(iso) {
     return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   },

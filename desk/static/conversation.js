@@ -10,6 +10,23 @@
   let lastId = Number(root.dataset.lastMessageId);
   const ROLE_NAMES = { shopper: "Shopper", bot: "Bot", agent: "Agent" };
 
+  // A file the shopper sent: as templates/_attachment.html renders it.
+  function attachmentLink(file) {
+    const link = desk.el("a", "attachment");
+    link.href = file.url;
+    link.target = "_blank";
+    link.rel = "noopener";
+    if (file.image) {
+      const img = desk.el("img", "attachment-thumb");
+      img.src = file.url;
+      img.alt = `${file.kind} from the shopper: ${file.filename}`;
+      link.append(img);
+    } else {
+      link.append(desk.el("span", "attachment-file", `${file.filename} (${Math.ceil(file.size / 1024)} kB)`));
+    }
+    return link;
+  }
+
   function addMessage(message) {
     if (seen.has(message.id)) return;
     seen.add(message.id);
@@ -20,7 +37,9 @@
     const time = desk.el("time", "", desk.clock(message.at));
     time.setAttribute("datetime", message.at);
     meta.append(desk.el("span", "author", message.author_name || ROLE_NAMES[message.role] || message.role), " ", time);
-    li.append(meta, desk.el("div", "bubble", message.text));
+    const bubble = desk.el("div", "bubble", message.text);
+    if (message.attachment) bubble.append(attachmentLink(message.attachment));
+    li.append(meta, bubble);
     transcript.append(li);
     transcript.scrollTop = transcript.scrollHeight;
   }

@@ -33,7 +33,9 @@
     wait.dataset.since = since;
     const reason = desk.el("td");
     reason.append(desk.el("span", `reason reason-${item.reason}`, item.reason_label));
-    tr.append(wait, reason, desk.el("td", "muted", `${item.channel} · ${item.language}`), lastCell);
+    const channel = desk.el("td");
+    channel.append(desk.channelBadge(item), " ", desk.el("span", "muted", `· ${item.language}`));
+    tr.append(wait, reason, channel, lastCell);
     return tr;
   }
 

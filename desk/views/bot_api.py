@@ -7,10 +7,14 @@ from typing import Any
 from aiohttp import web
 
 from desk import agents, handoffs
+from desk.attachments import MAX_ATTACHMENT_BYTES, store_attachment
 from desk.availability import availability
 from desk.context import desk_of
+from desk.rasa_client import unroutable_reason
 from desk.ratings import parse_rating, store_rating
 from desk.tickets import create_ticket, parse_ticket_request
+
+ATTACHMENTS_PATH = "/api/bot/attachments"
 
 
 async def _json_body(request: web.Request) -> Any:
@@ -65,7 +69,27 @@ async def post_csat(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
+async def post_attachment(request: web.Request) -> web.Response:
+    """A file a shopper sent during a handoff: the raw bytes as the body, ``sender_id``, ``kind`` and ``name`` in the query."""
+    desk = desk_of(request)
+    sender_id = request.query.get("sender_id", "")
+    if not sender_id or unroutable_reason(sender_id) is not None:
+        return web.json_response({"error": "sender_id is missing or not a conversation id"}, status=400)
+    # Read as a stream: the app's body limit is for forms, a photo is bigger.
+    data = await request.content.read(MAX_ATTACHMENT_BYTES + 1)
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        return web.json_response({"error": f"files of at most {MAX_ATTACHMENT_BYTES} bytes are taken"}, status=413,
+                                 headers={"Connection": "close"})
+    try:
+        attachment = await store_attachment(desk.engine, sender_id, request.query.get("kind", ""),
+                                            request.query.get("name"), data, desk.clock())
+    except ValueError as error:
+        return web.json_response({"error": str(error)}, status=415)
+    return web.json_response(attachment, status=201)
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/bot/availability", get_availability)
     app.router.add_post("/api/bot/tickets", post_ticket)
     app.router.add_post("/api/bot/csat", post_csat)
+    app.router.add_post(ATTACHMENTS_PATH, post_attachment)

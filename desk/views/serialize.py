@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from desk.agents import Agent
+from desk.channels import channel_icon, channel_name
 from desk.reasons import reason_label
 
 PREVIEW_CHARS = 140
@@ -22,6 +23,7 @@ def message_json(row: dict[str, Any]) -> dict[str, Any]:
         "text": row["text"],
         "author_name": row["author_name"],
         "at": iso(row["created_at"]),
+        "attachment": row.get("attachment"),  # desk/attachments.describe, for a file the shopper sent
     }
 
 
@@ -38,6 +40,8 @@ def handoff_json(row: dict[str, Any], agent: Agent) -> dict[str, Any]:
         "reason": row["reason"],
         "reason_label": reason_label(row["reason"]),
         "channel": row["channel"],
+        "channel_name": channel_name(row["channel"]),
+        "channel_icon": channel_icon(row["channel"]),
         "language": row["language"],
         "created_at": iso(row["created_at"]),
         "claimed_at": iso(row["claimed_at"]),

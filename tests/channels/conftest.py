@@ -17,6 +17,7 @@ from tests.desk.desk_process import BOT_TOKEN, DeskProcess, desk_env, start_desk
 from tests.desk.support import PASSWORD
 from tests.desk.test_handoff_e2e import project_config_always_open
 from tests.fakes.fake_messenger import FakeMessenger
+from tests.fakes.fake_slack import FakeSlack
 from tests.fakes.fake_telegram import FakeTelegram
 from tests.fakes.fake_whatsapp import FakeWhatsApp
 from tests.support.processes import free_port
@@ -28,6 +29,7 @@ WHATSAPP_APP_SECRET = "whatsapp-app-secret-for-tests"
 WHATSAPP_VERIFY_TOKEN = "whatsapp-verify-token-for-tests"
 META_APP_SECRET = "meta-app-secret-for-tests"
 META_VERIFY_TOKEN = "meta-verify-token-for-tests"
+SLACK_SIGNING_SECRET = "slack-signing-secret-for-tests"
 
 
 @dataclass
@@ -37,6 +39,7 @@ class Assistant:
     telegram: FakeTelegram
     whatsapp: FakeWhatsApp
     messengers: dict[str, FakeMessenger]  # "facebook", "instagram"
+    slack: FakeSlack
     env: dict[str, str]
 
     def agent(self, username: str) -> AgentClient:
@@ -55,7 +58,7 @@ async def add_agent(database_url: str, username: str, name: str) -> None:
 def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     workdir = tmp_path_factory.mktemp("channels")
     config = project_config_always_open(workdir)
-    telegram, whatsapp = FakeTelegram(), FakeWhatsApp()
+    telegram, whatsapp, slack = FakeTelegram(), FakeWhatsApp(), FakeSlack()
     messengers = {"facebook": FakeMessenger("EAAB-fake-page-token", 2000), "instagram": FakeMessenger("IGQ-fake-token", 1000)}
     desk_port = free_port()
     shared = {"ASSISTANT_CONFIG": str(config), "EVENT_BROKER_DB": str(workdir / "events.db"),
@@ -64,7 +67,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     asyncio.run(add_agent(shared["DESK_DATABASE"], "anna", "Anna"))
     with (serve_in_thread(telegram.app) as telegram_url, serve_in_thread(whatsapp.app) as whatsapp_url,
           serve_in_thread(messengers["facebook"].app) as facebook_url,
-          serve_in_thread(messengers["instagram"].app) as instagram_url):
+          serve_in_thread(messengers["instagram"].app) as instagram_url, serve_in_thread(slack.app) as slack_url):
         channels = {
             "TELEGRAM_BOT_TOKEN": telegram.token,
             "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
@@ -74,6 +77,10 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
             "WHATSAPP_VERIFY_TOKEN": WHATSAPP_VERIFY_TOKEN,
             "WHATSAPP_PHONE_NUMBER_ID": whatsapp.phone_number_id,
             "WHATSAPP_API_URL": whatsapp_url,
+            "SLACK_BOT_TOKEN": slack.token,
+            "SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
+            "SLACK_API_URL": slack_url,
+            "SLACK_FILES_URL": slack_url,
         }
         for name, url in (("FACEBOOK", facebook_url), ("INSTAGRAM", instagram_url)):
             channels.update({f"{name}_PAGE_TOKEN": messengers[name.lower()].token, f"{name}_APP_SECRET": META_APP_SECRET,
@@ -85,7 +92,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
             env = {**os.environ, **desk_env(config, stack.rasa_url, stack.token), **shared}
             desk = start_desk(env, desk_port)
             try:
-                yield Assistant(stack, desk, telegram, whatsapp, messengers, {**env, **channels})
+                yield Assistant(stack, desk, telegram, whatsapp, messengers, slack, {**env, **channels})
             finally:
                 desk.stop()
         finally:

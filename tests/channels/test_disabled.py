@@ -8,7 +8,7 @@ import pytest
 from tests.support.stack import Stack
 
 
-@pytest.mark.parametrize("channel", ["telegram", "whatsapp", "facebook", "instagram"])
+@pytest.mark.parametrize("channel", ["telegram", "whatsapp", "facebook", "instagram", "slack"])
 def test_a_channel_without_its_secrets_has_no_webhook(stack: Stack, channel: str):
     response = httpx.post(f"{stack.rasa_url}/webhooks/{channel}/webhook", json={"update_id": 1}, timeout=30)
     assert response.status_code == 404

@@ -5,7 +5,8 @@ recipient id, ``messaging_type`` (``MESSAGE_TAG`` needs a ``tag``), text of 1 to
 characters (2000 on Messenger, 1000 on Instagram), at most 13 quick replies with titles of
 20 characters and payloads of 1000; answers 400 with a Graph error object otherwise.
 ``fail_next(psid, 613 or 500, ...)`` makes the next sends to that user fail (613: Graph's
-"calls to this api have exceeded the rate limit", HTTP 400).
+"calls to this api have exceeded the rate limit", HTTP 400). ``add_cdn_file(name, bytes, type)``
+serves an attachment's ``payload.url`` (a public CDN link, as Meta's are).
 """
 
 from __future__ import annotations
@@ -53,7 +54,20 @@ class FakeMessenger:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self.app = web.Application()
+        self.cdn: dict[str, tuple[bytes, str]] = {}
         self.app.router.add_post("/me/messages", self.messages)
+        self.app.router.add_get("/cdn/{name}", self.cdn_file)
+
+    def add_cdn_file(self, name: str, content: bytes, content_type: str) -> str:
+        """The path of the file below this server's URL."""
+        self.cdn[name] = (content, content_type)
+        return f"/cdn/{name}"
+
+    async def cdn_file(self, request: web.Request) -> web.Response:
+        if request.match_info["name"] not in self.cdn:
+            return web.Response(status=404)
+        content, content_type = self.cdn[request.match_info["name"]]
+        return web.Response(body=content, content_type=content_type)
 
     def fail_next(self, psid: str, *codes: int) -> None:
         with self._lock:

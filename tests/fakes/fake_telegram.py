@@ -5,7 +5,8 @@ Answers as https://core.telegram.org/bots/api documents: ``{"ok": true, "result"
 4096 characters or ``callback_data`` over 64 bytes). ``fail_next(chat_id, 429, 500, ...)``
 makes the next sends to that chat fail with those statuses (429 with
 ``parameters.retry_after`` = 1); every attempt is kept in ``attempts``, every accepted call in
-``calls``.
+``calls``. ``add_file(file_id, bytes, type)`` makes ``getFile`` give a ``file_path`` that is
+downloadable at ``/file/bot<token>/<file_path>``.
 """
 
 from __future__ import annotations
@@ -45,7 +46,19 @@ class FakeTelegram:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self.app = web.Application()
+        self.files: dict[str, tuple[bytes, str]] = {}
         self.app.router.add_post("/bot{token}/{method}", self.handle)
+        self.app.router.add_get("/file/bot{token}/{path:.+}", self.file)
+
+    def add_file(self, file_id: str, content: bytes, content_type: str) -> None:
+        self.files[file_id] = (content, content_type)
+
+    async def file(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["path"].rsplit("/", 1)[-1]
+        if request.match_info["token"] != self.token or file_id not in self.files:
+            return error(404, "Not Found")
+        content, content_type = self.files[file_id]
+        return web.Response(body=content, content_type=content_type)
 
     def fail_next(self, chat_id: int | str, *statuses: int) -> None:
         with self._lock:
@@ -99,6 +112,10 @@ class FakeTelegram:
         return web.json_response({"ok": True, "result": self._result(method, payload)})
 
     def _result(self, method: str, payload: dict[str, Any]) -> Any:
+        if method == "getFile":
+            file_id = payload["file_id"]
+            return {"file_id": file_id, "file_unique_id": file_id[:8], "file_size": len(self.files[file_id][0]),
+                    "file_path": f"documents/{file_id}"}
         if method in SEND_METHODS:
             return {"message_id": next(self._ids), "chat": {"id": payload["chat_id"], "type": "private"}, "date": 0,
                     **({"text": payload["text"]} if "text" in payload else {})}
@@ -128,6 +145,9 @@ class FakeTelegram:
     @staticmethod
     def _sendPhoto(payload: dict[str, Any]) -> str | None:
         return None if payload.get("chat_id") and payload.get("photo") else "there is no photo in the request"
+
+    def _getFile(self, payload: dict[str, Any]) -> str | None:
+        return None if payload.get("file_id") in self.files else "invalid file_id"
 
     @staticmethod
     def _answerCallbackQuery(payload: dict[str, Any]) -> str | None:

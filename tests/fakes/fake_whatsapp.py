@@ -6,7 +6,9 @@ lists: up to 10 rows, row titles 24, descriptions 72, the list button 20) and an
 a Graph error object otherwise, as Graph does. ``fail_next(wa_id, 130429 or 500, ...)`` makes
 the next sends to that number fail (130429: Graph's throughput rate limit, HTTP 400);
 ``close_window(wa_id)`` makes every later send answer error 131047 (more than 24 hours since
-the shopper last wrote).
+the shopper last wrote). ``add_media(id, bytes, mime_type)`` makes a media id retrievable as
+Graph documents: ``GET /{media-id}`` gives a short-lived ``url``, which gives the bytes; both
+need the token.
 """
 
 from __future__ import annotations
@@ -83,7 +85,30 @@ class FakeWhatsApp:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self.app = web.Application()
+        self.media: dict[str, tuple[bytes, str]] = {}
         self.app.router.add_post("/{phone_number_id}/messages", self.messages)
+        self.app.router.add_get("/media-download/{media_id}", self.media_download)
+        self.app.router.add_get("/{media_id}", self.media_url)
+
+    def add_media(self, media_id: str, content: bytes, mime_type: str) -> None:
+        self.media[media_id] = (content, mime_type)
+
+    async def media_url(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return graph_error(401, 190, "Invalid OAuth access token")
+        media_id = request.match_info["media_id"]
+        if media_id not in self.media:
+            return graph_error(400, 100, "Unsupported get request. Object does not exist")
+        content, mime_type = self.media[media_id]
+        return web.json_response({"messaging_product": "whatsapp", "id": media_id, "mime_type": mime_type,
+                                  "file_size": len(content), "sha256": "x",
+                                  "url": f"{request.url.origin()}/media-download/{media_id}"})
+
+    async def media_download(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return web.Response(status=401)
+        content, mime_type = self.media[request.match_info["media_id"]]
+        return web.Response(body=content, content_type=mime_type)
 
     def fail_next(self, wa_id: str, *codes: int) -> None:
         with self._lock:

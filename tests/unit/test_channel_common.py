@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.common import NON_TEXT_REPLY, SeenIds, non_text_reply, platform_id, sender_id, split_text, utf16_len
+from bot.channels.common import NON_TEXT_REPLY, non_text_reply, platform_id, sender_id, split_text, utf16_len
 
 
 def test_sender_ids_carry_the_channel_and_only_the_safe_alphabet():
@@ -33,19 +33,6 @@ def test_split_text_prefers_a_paragraph_break_and_counts_emoji_as_telegram_does(
 
 def test_a_text_without_breaks_is_cut_hard():
     assert split_text("x" * 10, 4) == ["xxxx", "xxxx", "xx"]
-
-
-def test_seen_ids_take_an_id_once_and_stay_bounded():
-    seen = SeenIds(max_items=3)
-    assert seen.first_time("a") and not seen.first_time("a")
-    for key in "bcd":
-        assert seen.first_time(key)
-    assert seen.first_time("a")  # the oldest was let go to stay within 3
-
-
-def test_seen_ids_forget_after_their_time():
-    seen = SeenIds(ttl_s=-1)
-    assert seen.first_time("a") and seen.first_time("a")
 
 
 def test_the_text_only_reply_exists_in_every_language_and_defaults_to_english():

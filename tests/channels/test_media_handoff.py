@@ -1,0 +1,147 @@
+"""A photo, file or location a shopper sends while an agent has the conversation reaches the desk,
+on every messenger, through the real Rasa server, action server and desk and each fake platform."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.channels.chat import ChannelChat
+from tests.channels.conftest import META_APP_SECRET, SLACK_SIGNING_SECRET, TELEGRAM_SECRET, WHATSAPP_APP_SECRET, Assistant
+from tests.channels.messenger_chat import MessengerChat
+from tests.channels.slack_chat import SlackChat
+from tests.channels.telegram_chat import TelegramChat
+from tests.channels.whatsapp_chat import WhatsAppChat
+from tests.desk.agent_client import AgentClient, wait_for
+from tests.desk.desk_process import BOT_TOKEN
+
+# The start of a real JPEG (what the desk's type check reads), then filler.
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + bytes(range(256)) * 8 + b"\xff\xd9"
+HTML_AS_JPEG = b"<html><script>alert(document.cookie)</script></html>"
+
+
+def photo_update(assistant: Assistant, chat: ChannelChat, content: bytes, caption: str) -> dict[str, Any]:
+    """The platform's webhook for a photo with a caption, its bytes put where the platform serves them."""
+    file_id = uuid.uuid4().hex
+    if isinstance(chat, TelegramChat):
+        assistant.telegram.add_file(file_id, content, "image/jpeg")
+        sizes = [{"file_id": "thumb" + file_id, "file_unique_id": "t", "width": 90, "height": 90},
+                 {"file_id": file_id, "file_unique_id": "f", "width": 1280, "height": 960}]
+        return chat.message_update(photo=sizes, caption=caption)
+    if isinstance(chat, WhatsAppChat):
+        assistant.whatsapp.add_media(file_id, content, "image/jpeg")
+        return chat.update(type="image", image={"id": file_id, "mime_type": "image/jpeg", "sha256": "x", "caption": caption})
+    if isinstance(chat, MessengerChat):
+        path = chat.platform.add_cdn_file(f"{file_id}.jpg", content, "image/jpeg")
+        url = assistant.env[f"{chat.channel.upper()}_API_URL"] + path
+        return chat.update(message={"mid": f"m_{file_id}", "attachments": [{"type": "image", "payload": {"url": url}}]})
+    assert isinstance(chat, SlackChat)
+    url = assistant.env["SLACK_FILES_URL"] + assistant.slack.add_file(file_id.upper(), "scratch.jpg", content, "image/jpeg")
+    files = [{"id": "F" + file_id.upper(), "name": "scratch.jpg", "mimetype": "image/jpeg", "url_private_download": url}]
+    return chat.event(subtype="file_share", text=caption, files=files)
+
+
+CHATS: dict[str, Callable[[Assistant], ChannelChat]] = {
+    "telegram": lambda a: TelegramChat(a.stack, a.telegram, TELEGRAM_SECRET),
+    "whatsapp": lambda a: WhatsAppChat(a.stack, a.whatsapp, WHATSAPP_APP_SECRET),
+    "facebook": lambda a: MessengerChat("facebook", a.stack, a.messengers["facebook"], META_APP_SECRET),
+    "instagram": lambda a: MessengerChat("instagram", a.stack, a.messengers["instagram"], META_APP_SECRET),
+    "slack": lambda a: SlackChat(a.stack, a.slack, SLACK_SIGNING_SECRET),
+}
+
+
+@pytest.fixture
+def anna(assistant: Assistant) -> Iterator[AgentClient]:
+    agent = assistant.agent("anna")
+    yield agent
+    agent.sign_out()
+
+
+def handed_over(chat: ChannelChat, anna: AgentClient) -> int:
+    chat.say("I want to talk to a person")  # type: ignore[attr-defined]
+    handoff = wait_for("the handoff in the queue", lambda: anna.waiting_handoff(chat.sender_id))
+    assert anna.claim(handoff["id"])
+    return handoff["id"]
+
+
+def shopper_message(anna: AgentClient, handoff_id: int, start: str) -> dict[str, Any]:
+    def found() -> dict[str, Any] | None:
+        messages = anna.updates(handoff_id)["messages"]
+        return next((m for m in messages if m["role"] == "shopper" and m["text"].startswith(start)), None)
+
+    return wait_for(f"the shopper's {start} at the desk", found, 30)
+
+
+@pytest.mark.parametrize("channel", list(CHATS))
+def test_a_photo_during_a_handoff_shows_in_the_desk_for_signed_in_agents_only(channel, assistant: Assistant, anna):
+    chat = CHATS[channel](assistant)
+    handoff_id = handed_over(chat, anna)
+    before = len(chat.sent())
+    chat.run_turn(photo_update(assistant, chat, JPEG, "the scratch on the table top"))
+    assert len(chat.sent()) == before  # no "I can read text only" while a person is there
+
+    message = shopper_message(anna, handoff_id, "[photo]")
+    attachment = message["attachment"]
+    assert attachment["image"] and attachment["content_type"] == "image/jpeg"
+    if channel != "facebook" and channel != "instagram":  # Meta's attachments carry no caption
+        assert "the scratch on the table top" in message["text"]
+    page = anna.page(handoff_id)
+    assert f'<img class="attachment-thumb" src="{attachment["url"]}"' in page
+
+    served = anna.http.get(attachment["url"])
+    assert served.status_code == 200 and served.content == JPEG
+    assert served.headers["Content-Type"] == "image/jpeg" and served.headers["X-Content-Type-Options"] == "nosniff"
+    stranger = httpx.get(assistant.desk.url + attachment["url"], timeout=30)
+    assert stranger.status_code == 401 and stranger.content != JPEG
+    assert anna.end(handoff_id).endswith("notice=ended")
+
+
+def test_a_file_that_is_not_what_it_claims_is_not_kept_but_the_agent_is_told(assistant: Assistant, anna):
+    chat = CHATS["telegram"](assistant)
+    handoff_id = handed_over(chat, anna)
+    chat.run_turn(photo_update(assistant, chat, HTML_AS_JPEG, ""))
+    message = shopper_message(anna, handoff_id, "[photo]")
+    assert message["attachment"] is None and "not kept" in message["text"]
+    assert "<script>" not in anna.page(handoff_id)
+    anna.end(handoff_id)
+
+
+def test_a_location_during_a_handoff_reaches_the_agent_as_a_map_link(assistant: Assistant, anna):
+    chat = CHATS["whatsapp"](assistant)
+    handoff_id = handed_over(chat, anna)
+    chat.run_turn(chat.update(type="location", location={"latitude": 52.2297, "longitude": 21.0122}))
+    message = shopper_message(anna, handoff_id, "[location]")
+    assert "52.2297, 21.0122" in message["text"] and "https://www.openstreetmap.org/?mlat=52.2297&mlon=21.0122" in message["text"]
+    anna.end(handoff_id)
+
+
+def test_slacks_token_goes_to_slacks_file_host_only(assistant: Assistant, anna):
+    chat = CHATS["slack"](assistant)
+    handoff_id = handed_over(chat, anna)
+    downloads = len(assistant.slack.downloads)
+    elsewhere = "https://collector.example/steal/scratch.jpg"
+    update = chat.event(subtype="file_share", text="", files=[{"id": "F0ELSEWHERE", "name": "scratch.jpg",
+                                                                "mimetype": "image/jpeg", "url_private_download": elsewhere}])
+    chat.run_turn(update)
+    message = shopper_message(anna, handoff_id, "[photo] scratch.jpg")
+    assert message["attachment"] is None and "could not be fetched from slack" in message["text"]
+    assert len(assistant.slack.downloads) == downloads
+    anna.end(handoff_id)
+
+
+def test_the_desk_takes_files_only_from_the_bot_and_only_of_the_types_it_shows(assistant: Assistant):
+    url = f"{assistant.desk.url}/api/bot/attachments"
+    params = {"sender_id": f"telegram:{random.randrange(10**9)}", "kind": "photo", "name": "../../etc/passwd"}
+    assert httpx.post(url, params=params, content=JPEG, timeout=30).status_code == 401
+    bot = {"Authorization": f"Bearer {BOT_TOKEN}"}
+    refused = httpx.post(url, params=params, content=HTML_AS_JPEG, headers=bot, timeout=30)
+    assert refused.status_code == 415
+    kept = httpx.post(url, params=params, content=JPEG, headers=bot, timeout=30)
+    assert kept.status_code == 201 and kept.json()["filename"] == "passwd" and kept.json()["content_type"] == "image/jpeg"
+    too_big = httpx.post(url, params=params, content=JPEG + bytes(10 * 1024 * 1024), headers=bot, timeout=60)
+    assert too_big.status_code == 413
