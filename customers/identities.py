@@ -26,7 +26,7 @@ class Kind(StrEnum):
 
 # Channels whose sender ids the platform vouches for: "<channel>:<platform user id>" arrives only
 # in that platform's signed webhook. Web channels (REST, socket.io) take the id the client picks.
-PLATFORM_CHANNELS = frozenset({"telegram", "whatsapp", "facebook", "instagram"})
+PLATFORM_CHANNELS = frozenset({"telegram", "whatsapp", "facebook", "instagram", "slack"})
 PHONE_CHANNELS = frozenset({"whatsapp"})  # whose platform user id is the phone number
 
 

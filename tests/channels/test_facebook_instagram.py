@@ -26,8 +26,11 @@ def test_the_verify_token_handshake(chat: MessengerChat):
 
 def test_a_question_gets_the_kb_answer_with_its_link(chat: MessengerChat):
     reply = chat.run_turn(chat.text_update("ile trwa dostawa do domu?"))
-    assert len(reply) == 1 and "Więcej informacji: https://" in reply[0]["message"]["text"], reply
+    assert len(reply) == 2 and "Więcej informacji: https://" in reply[0]["message"]["text"], reply
     assert reply[0]["messaging_type"] == "RESPONSE"
+    # Then "Did this answer help?" with its two answers as quick replies.
+    assert reply[1]["message"]["text"] == response_text("utter_kb_ask_helpful", "pl")
+    assert len(reply[1]["message"]["quick_replies"]) == 2
     assert chat.stack.tracker(chat.sender_id)["latest_input_channel"] == chat.channel
 
 

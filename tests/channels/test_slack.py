@@ -31,13 +31,17 @@ def test_the_url_verification_challenge_is_answered_only_when_signed(chat: Slack
 
 
 @pytest.mark.parametrize(
-    ("question", "details"),
-    [("how long does delivery take?", "More details: https://"), ("ile trwa dostawa do domu?", "Więcej informacji: https://")],
+    ("question", "language", "details"),
+    [("how long does delivery take?", "en", "More details: https://"),
+     ("ile trwa dostawa do domu?", "pl", "Więcej informacji: https://")],
 )
-def test_a_question_gets_the_kb_answer_with_its_link_as_plain_text(chat: SlackChat, question, details):
+def test_a_question_gets_the_kb_answer_with_its_link_as_plain_text(chat: SlackChat, question, language, details):
     reply = chat.run_turn(chat.text_update(question))
-    assert len(reply) == 1 and details in chat.text_of(reply[0]), reply
+    assert len(reply) == 2 and details in chat.text_of(reply[0]), reply
     assert reply[0]["mrkdwn"] is False  # shown as written, whatever the article says
+    # Then "Did this answer help?" with its two answers as Block Kit buttons.
+    assert chat.text_of(reply[1]).startswith(response_text("utter_kb_ask_helpful", language)), reply
+    assert len(chat.buttons_of(reply[1])) == 2
     assert chat.stack.tracker(chat.sender_id)["latest_input_channel"] == "slack"
 
 

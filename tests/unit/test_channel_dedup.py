@@ -9,13 +9,17 @@ from pathlib import Path
 import pytest
 
 from bot.channels.dedup import MemorySeenIds, RedisSeenIds, dedup_url, seen_ids
-from tests.support.redis_server import redis_server
+from tests.support.infra import redis_server
 
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with redis_server(tmp_path_factory.mktemp("redis")) as url:
-        yield url
+    redis = redis_server(tmp_path_factory.mktemp("redis"))
+    redis.start()
+    try:
+        yield f"redis://127.0.0.1:{redis.port}/0"
+    finally:
+        redis.stop()
 
 
 def taken(store, *keys: str) -> list[bool]:
@@ -69,8 +73,10 @@ def test_redis_lets_an_id_go_after_its_time(redis_url: str):
 
 
 def test_redis_down_falls_back_to_this_processs_memory(tmp_path: Path):
-    with redis_server(tmp_path) as url:
-        pass  # stopped: nothing listens there any more
+    redis = redis_server(tmp_path)
+    redis.start()
+    redis.stop()  # nothing listens there any more
+    url = f"redis://127.0.0.1:{redis.port}/0"
     assert taken(RedisSeenIds(url), "whatsapp:wamid.1", "whatsapp:wamid.1") == [True, False]
 
 
