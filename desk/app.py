@@ -23,10 +23,13 @@ from desk.context import DESK, Desk
 from desk.db import open_database, utcnow
 from desk.delivery import TicketDelivery
 from desk.follower import EventFollower
+from desk.kb_articles import KBArticles
+from desk.live import Changes, bump_after_posts
 from desk.rasa_client import RasaClient
 from desk.security import LoginLimiter, SessionCookies, security_headers
 from desk.settings import DeskSettings
 from desk.views import agent_views, auth_views, bot_api, kb_views
+from desk.views.text import linkify
 from http_guard import body_size_limit
 
 log = logging.getLogger(__name__)
@@ -38,7 +41,9 @@ MAX_BODY_BYTES = 64 * 1024  # the largest form or JSON the desk takes: a 4,000-c
 
 
 def templates() -> Environment:
-    return Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
+    environment = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
+    environment.filters["linkify"] = linkify
+    return environment
 
 
 def build_app(
@@ -54,9 +59,16 @@ def build_app(
         raise SystemExit("DESK_SESSION_KEY is not set (a Fernet key; `make run` writes one into var/run.env)")
     if not settings.bot_token:
         log.warning("DESK_BOT_TOKEN is not set: the bot API refuses every call, so the bot works as if nobody were there")
-    app = web.Application(middlewares=[security_headers, body_size_limit(MAX_BODY_BYTES)], client_max_size=MAX_BODY_BYTES)
+    changes = Changes()
+    app = web.Application(
+        middlewares=[security_headers, body_size_limit(MAX_BODY_BYTES), bump_after_posts(changes)],
+        client_max_size=MAX_BODY_BYTES,
+    )
     limiter = LoginLimiter(settings.login_limit_per_account, settings.login_limit_per_address)
-    app[DESK] = Desk(settings, hours or load_support_hours(settings.config_path), clock, templates(), limiter)
+    app[DESK] = Desk(
+        settings, hours or load_support_hours(settings.config_path), clock, templates(), limiter, changes,
+        KBArticles(settings.config_path),
+    )
     storage = SessionCookies(
         settings.session_key,
         settings.trusted_proxies,
@@ -68,6 +80,7 @@ def build_app(
     )
     aiohttp_session.setup(app, storage)
     app.middlewares.append(auth_middleware)
+    app.on_shutdown.append(_end_streams)
     app.cleanup_ctx.append(_lifecycle(event_source or SQLEventSource(settings.event_broker_url), run_background))
     auth_views.add_routes(app)
     agent_views.add_routes(app)
@@ -77,6 +90,11 @@ def build_app(
     return app
 
 
+async def _end_streams(app: web.Application) -> None:
+    """Open event streams end, so a shutdown does not wait for them."""
+    app[DESK].changes.close()
+
+
 def _lifecycle(source: EventSource, run_background: bool):
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         desk = app[DESK]
@@ -84,7 +102,7 @@ def _lifecycle(source: EventSource, run_background: bool):
         desk.engine = await open_database(settings.database_url)
         async with aiohttp.ClientSession() as http:
             desk.rasa = RasaClient(settings.rasa_url, settings.rasa_token, http)
-            desk.follower = EventFollower(desk.engine, source, desk.rasa, desk.clock)
+            desk.follower = EventFollower(desk.engine, source, desk.rasa, desk.clock, on_change=desk.changes.bump)
             desk.delivery = TicketDelivery(
                 desk.engine, http, desk.clock, settings.smtp, settings.ticket_webhook_url, settings.ticket_webhook_secret
             )

@@ -70,12 +70,14 @@ class EventFollower:
         rasa: RasaClient,
         clock: Callable[[], datetime],
         poll_seconds: float = 0.5,
+        on_change: Callable[[], None] = lambda: None,
     ):
         self._engine = engine
         self._source = source
         self._rasa = rasa
         self._clock = clock
         self._poll_seconds = poll_seconds
+        self._on_change = on_change  # the pages read again (desk.live)
         self._new_history = asyncio.Event()
         self._loading: dict[int, asyncio.Task] = {}  # handoff id -> its history read in progress
         # A history moves the messages that arrived meanwhile behind it: no message may be appended during that.
@@ -95,6 +97,8 @@ class EventFollower:
             try:
                 applied = await self.catch_up()
                 backoff = self._poll_seconds
+                if applied:
+                    self._on_change()
                 if not applied:
                     await asyncio.sleep(self._poll_seconds)
             except asyncio.CancelledError:
@@ -210,6 +214,7 @@ class EventFollower:
             if failures >= MAX_HISTORY_FAILURES:
                 log.error("handoff %s: no history from Rasa after %d tries (%s); shown without it", handoff_id, failures, error)
                 await handoffs.postpone_history(self._engine, handoff_id, now, failures=failures, given_up=True)
+                self._on_change()  # now shown in the queue
                 return
             delay = min(HISTORY_RETRY_SECONDS * 2**failures, MAX_HISTORY_RETRY_SECONDS)
             log.warning("handoff %s: history not read (%s); retrying in %.0f s", handoff_id, error, delay)
@@ -225,6 +230,7 @@ class EventFollower:
         context, transcript = context_from_tracker(tracker), transcript_until(tracker, paused_at)
         async with self._messages_lock:
             await handoffs.record_history(self._engine, handoff_id, context, transcript)
+        self._on_change()  # the handoff joins the queue now
 
     async def _end_for_shopper(self, handoff_id: int) -> None:
         handoff = await handoffs.get_handoff(self._engine, handoff_id)

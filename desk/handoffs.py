@@ -247,3 +247,15 @@ async def notes_for(engine: AsyncEngine, handoff_id: int) -> list[dict[str, Any]
     )
     async with engine.connect() as connection:
         return [dict(row) for row in (await connection.execute(query)).mappings()]
+
+
+async def shopper_message_counts(engine: AsyncEngine, agent_id: int) -> dict[int, int]:
+    """How many messages the shopper has written in each conversation the agent has in progress (for alerts)."""
+    query = (
+        select(handoffs.c.id, func.count(messages.c.id))
+        .select_from(handoffs.outerjoin(messages, and_(messages.c.handoff_id == handoffs.c.id, messages.c.role == "shopper")))
+        .where(handoffs.c.status == "active", handoffs.c.claimed_by == agent_id)
+        .group_by(handoffs.c.id)
+    )
+    async with engine.connect() as connection:
+        return {int(handoff_id): int(count) for handoff_id, count in (await connection.execute(query)).all()}

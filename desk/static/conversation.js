@@ -1,4 +1,4 @@
-// One conversation: new messages arrive by polling; replies and notes are sent without reloading.
+// One conversation: new messages are read when the desk reports a change; replies and notes are sent without reloading.
 "use strict";
 
 (() => {
@@ -20,7 +20,9 @@
     const time = desk.el("time", "", desk.clock(message.at));
     time.setAttribute("datetime", message.at);
     meta.append(desk.el("span", "author", message.author_name || ROLE_NAMES[message.role] || message.role), " ", time);
-    li.append(meta, desk.el("div", "bubble", message.text));
+    const bubble = desk.el("div", "bubble");
+    bubble.append(desk.linkified(message.text));
+    li.append(meta, bubble);
     transcript.append(li);
     transcript.scrollTop = transcript.scrollHeight;
   }
@@ -100,5 +102,5 @@
 
   desk.localizeTimes(document);
   transcript.scrollTop = transcript.scrollHeight;
-  setInterval(poll, 1000);
+  desk.onChange(poll);
 })();
