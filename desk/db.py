@@ -150,6 +150,18 @@ tickets = Table(
     Column("next_attempt_at", UTCDateTime),
 )
 
+# An agent's e-mail answer to an offline ticket (desk/ticket_replies.py); a table of its own, so
+# databases made before it get it from create_all.
+ticket_replies = Table(
+    "ticket_replies",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ticket_id", String(32), ForeignKey("tickets.id"), nullable=False, index=True),
+    Column("agent_id", Integer, ForeignKey("agents.id"), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 broker_cursor = Table(
     "broker_cursor",
     metadata,

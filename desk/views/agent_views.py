@@ -39,7 +39,7 @@ async def _handoff_or_404(request: web.Request) -> dict:
     return handoff
 
 
-async def _text_from_json(request: web.Request) -> str:
+async def text_from_json(request: web.Request) -> str:
     try:
         body = await request.json()
     except ValueError:
@@ -152,7 +152,7 @@ async def reply(request: web.Request) -> web.Response:
     desk = desk_of(request)
     handoff = await _handoff_or_404(request)
     agent = current_agent(request)
-    text = await _text_from_json(request)
+    text = await text_from_json(request)
     if handoff["status"] != "active" or handoff["claimed_by"] != agent.id:
         return web.json_response({"error": NOTICES["not_yours"]}, status=409)
     now = desk.clock()
@@ -168,7 +168,7 @@ async def reply(request: web.Request) -> web.Response:
 async def add_note(request: web.Request) -> web.Response:
     desk = desk_of(request)
     handoff = await _handoff_or_404(request)
-    text = await _text_from_json(request)
+    text = await text_from_json(request)
     await handoffs.add_note(desk.engine, handoff["id"], current_agent(request).id, text, desk.clock())
     return web.json_response(
         {"notes": [note_json(row) for row in await handoffs.notes_for(desk.engine, handoff["id"])]}, status=201
