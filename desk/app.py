@@ -28,7 +28,7 @@ from desk.live import Changes, bump_after_posts
 from desk.rasa_client import RasaClient
 from desk.security import LoginLimiter, SessionCookies, security_headers
 from desk.settings import DeskSettings
-from desk.views import agent_views, auth_views, bot_api, history_views, kb_views
+from desk.views import agent_views, auth_views, bot_api, history_views, kb_views, tools_views
 from desk.views.text import linkify
 from http_guard import body_size_limit
 
@@ -87,6 +87,7 @@ def build_app(
     bot_api.add_routes(app)
     kb_views.add_routes(app)
     history_views.add_routes(app)
+    tools_views.add_routes(app)
     app.router.add_static("/static/", HERE / "static")
     return app
 

@@ -162,6 +162,26 @@ ticket_replies = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
+# An agent's presence: away agents do not count as online for the bot's handoff decision. Missing row: available.
+agent_presence = Table(
+    "agent_presence",
+    metadata,
+    Column("agent_id", Integer, ForeignKey("agents.id"), primary_key=True),
+    Column("status", String(16), nullable=False),  # available, away
+    Column("changed_at", UTCDateTime, nullable=False),
+)
+
+# Saved replies the agents insert into a conversation, per language (desk/canned.py).
+canned_responses = Table(
+    "canned_responses",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("language", String(16), nullable=False),
+    Column("title", String(120), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 broker_cursor = Table(
     "broker_cursor",
     metadata,

@@ -259,3 +259,20 @@ async def shopper_message_counts(engine: AsyncEngine, agent_id: int) -> dict[int
     )
     async with engine.connect() as connection:
         return {int(handoff_id): int(count) for handoff_id, count in (await connection.execute(query)).all()}
+
+
+async def transfer(engine: AsyncEngine, handoff_id: int, from_agent_id: int, to_agent_id: int, now: datetime) -> bool:
+    """Give the conversation to another agent: a waiting one from anyone, an active one only from the agent who has it.
+
+    One conditional UPDATE, like :func:`claim`, so a transfer and a claim racing cannot both win.
+    """
+    mine_or_waiting = or_(
+        handoffs.c.status == "waiting", and_(handoffs.c.status == "active", handoffs.c.claimed_by == from_agent_id)
+    )
+    async with engine.begin() as connection:
+        result = await connection.execute(
+            update(handoffs)
+            .where(handoffs.c.id == handoff_id, mine_or_waiting)
+            .values(status="active", claimed_by=to_agent_id, claimed_at=now)
+        )
+    return result.rowcount == 1

@@ -1,8 +1,9 @@
-"""What the agent reads about the KB: article titles and how sure the bot was, from the live index's metadata.
+"""What the agent reads about the KB: article titles and how sure the bot was, and a search to insert answers.
 
 The bot chose from the live index version (kb_index); its ``meta.json`` holds every
 article's title, answer and url per language and the thresholds the bot decided with,
-so the desk shows exactly what the bot used without loading the encoder.
+so the desk shows exactly what the bot used without loading the encoder. The search box
+uses the index's own search (kb_index.service.LiveIndex), loaded on the first search.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from kb_index.index import read_meta
-from kb_index.settings import Thresholds, load_kb_settings
+from kb_index.service import LiveIndex
+from kb_index.settings import KBSettings, Thresholds, load_kb_settings
 from kb_index.store import IndexStore
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,8 @@ class KBArticles:
     def __init__(self, config_path: Path | None):
         self._config_path = config_path
         self._store: IndexStore | None = None
+        self._settings: KBSettings | None = None
+        self._live: LiveIndex | None = None
         self._default: Thresholds | None = None
         self._version: str | None = None
         self._meta: dict[str, Any] = {}
@@ -58,6 +62,7 @@ class KBArticles:
         except (KeyError, OSError, ValueError) as error:  # a desk without a kb: section shows ids
             log.warning("KB settings not readable (%s): article ids are shown instead of titles", type(error).__name__)
             return
+        self._settings = settings
         self._store = IndexStore(settings.index_dir)
         self._default = settings.thresholds
 
@@ -106,3 +111,22 @@ class KBArticles:
                 )
             )
         return rows
+
+    def search(self, text: str, lang: str, k: int = 5) -> list[dict[str, str]]:
+        """The KB's best articles for ``text`` with their answer and link in ``lang`` (blocking: run it in a thread).
+
+        Raises FileNotFoundError when no index is published.
+        """
+        if self._settings is None:
+            raise FileNotFoundError("the desk's settings have no kb: section")
+        if self._live is None:
+            self._live = LiveIndex(self._settings)
+        index = self._live.get()
+        found = []
+        for hit in index.search(text, k=k):
+            article = index.article(hit.article_id, lang)
+            if article:
+                found.append(
+                    {"id": hit.article_id, "title": article["title"], "answer": article["answer"], "url": article["url"]}
+                )
+        return found

@@ -104,3 +104,61 @@
   transcript.scrollTop = transcript.scrollHeight;
   desk.onChange(poll);
 })();
+
+// Working faster: saved replies and KB answers go into the reply box, where the agent can still edit them.
+(() => {
+  const tools = document.querySelector(".composer-tools");
+  const replyText = document.getElementById("reply-text");
+  if (!tools || !replyText) return;
+  const id = document.getElementById("conversation").dataset.handoffId;
+
+  function insert(text) {
+    replyText.value = replyText.value.trim() ? `${replyText.value.trimEnd()}\n${text}` : text;
+    replyText.focus();
+  }
+
+  const canned = document.getElementById("canned-select");
+  const texts = new Map();
+  desk.getJSON(`/conversations/${id}/canned.json`).then((data) => {
+    if (!data) return;
+    data.replies.forEach((reply) => {
+      texts.set(String(reply.id), reply.text);
+      const option = desk.el("option", "", reply.title);
+      option.value = reply.id;
+      canned.append(option);
+    });
+  }).catch((error) => console.warn("saved replies not loaded", error));
+  canned.addEventListener("change", () => {
+    if (texts.has(canned.value)) insert(texts.get(canned.value));
+    canned.value = "";
+  });
+
+  const form = document.getElementById("kb-search-form");
+  const query = document.getElementById("kb-search-text");
+  const results = document.getElementById("kb-results");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!query.value.trim()) return;
+    results.replaceChildren(desk.el("li", "muted", "Searching…"));
+    const params = new URLSearchParams({ q: query.value, lang: tools.dataset.language });
+    const response = await fetch(`/kb/search.json?${params}`, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      results.replaceChildren(desk.el("li", "error", data.error || "The search did not work. Try again."));
+      return;
+    }
+    if (!data.articles.length) {
+      results.replaceChildren(desk.el("li", "muted", "No article found."));
+      return;
+    }
+    results.replaceChildren(...data.articles.map((article) => {
+      const li = desk.el("li");
+      const button = desk.el("button", "button ghost small", "Insert");
+      button.type = "button";
+      button.setAttribute("aria-label", `Insert the answer of “${article.title}”`);
+      button.addEventListener("click", () => insert(article.url ? `${article.answer}\n${article.url}` : article.answer));
+      li.append(desk.el("span", "kb-title", article.title), " ", button);
+      return li;
+    }));
+  });
+})();

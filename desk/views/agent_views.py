@@ -25,6 +25,8 @@ NOTICES = {
     "ended": "The conversation is back with the bot.",
     "rasa_down": "The bot could not be reached, so the conversation is still open. Try again in a moment.",
     "not_yours": "Only the agent who took this conversation can do that.",
+    "transferred": "The conversation is now with your colleague.",
+    "no_agent": "Choose a colleague to hand the conversation to.",
 }
 
 
@@ -117,6 +119,7 @@ async def conversation_page(request: web.Request) -> web.Response:
         last_message_id=message_rows[-1]["id"] if message_rows else 0,
         notes=[note_json(row) for row in await handoffs.notes_for(desk.engine, handoff["id"])],
         ratings=await ratings_for_handoff(desk.engine, handoff["id"]),
+        colleagues=await agents.colleagues(desk.engine, agent.id, desk.clock(), desk.settings.agent_idle_minutes),
         notice=NOTICES.get(request.query.get("notice", "")),
     )
 
