@@ -6,6 +6,7 @@
   const id = root.dataset.handoffId;
   const status = root.dataset.status;
   const transcript = document.getElementById("transcript");
+  const log = document.getElementById("transcript-log"); // the scrolling, live region around the list
   const seen = new Set([...transcript.querySelectorAll("li[data-id]")].map((li) => Number(li.dataset.id)));
   let lastId = Number(root.dataset.lastMessageId);
   const ROLE_NAMES = { shopper: "Shopper", bot: "Bot", agent: "Agent" };
@@ -24,7 +25,7 @@
     bubble.append(desk.linkified(message.text));
     li.append(meta, bubble);
     transcript.append(li);
-    transcript.scrollTop = transcript.scrollHeight;
+    log.scrollTop = log.scrollHeight;
   }
 
   function renderNotes(notes) {
@@ -101,7 +102,7 @@
   });
 
   desk.localizeTimes(document);
-  transcript.scrollTop = transcript.scrollHeight;
+  log.scrollTop = log.scrollHeight;
   desk.onChange(poll);
 })();
 
