@@ -28,6 +28,9 @@ from desk.transcript import END_INTENTS, context_from_tracker, event_time, inten
 
 log = logging.getLogger(__name__)
 BATCH = 200
+# The broker table is read this often while idle (one indexed SELECT): a new handoff must reach
+# every agent's queue within a second (bench/desk_queue_latency.py).
+POLL_SECONDS = 0.2
 MAX_BACKOFF_SECONDS = 10.0
 # Rasa saves the tracker just after it publishes the pause: up to 25 checks 0.2 s apart.
 TRACKER_SAVE_CHECKS = 25
@@ -69,7 +72,7 @@ class EventFollower:
         source: EventSource,
         rasa: RasaClient,
         clock: Callable[[], datetime],
-        poll_seconds: float = 0.5,
+        poll_seconds: float = POLL_SECONDS,
         on_change: Callable[[], None] = lambda: None,
     ):
         self._engine = engine
