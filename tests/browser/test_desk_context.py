@@ -56,7 +56,7 @@ def test_the_agent_reads_titles_confidence_labels_and_safe_links(desk: RunningDe
             "high: sure enough to answer", "medium: offered as a choice", "low: too unsure to offer",
         ]
         assert rows.first.get_by_role("link").get_attribute("href") == "https://shop.example/returns"
-        assert "1.02" not in page.locator("aside").inner_text()
+        assert "1.02" not in page.locator(".side").inner_text()
 
         shopper = page.locator("#transcript .msg.shopper .bubble")
         assert "Talk to a person" in shopper.all_inner_texts()
