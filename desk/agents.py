@@ -8,11 +8,13 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from desk.db import agents
+from desk.db import agent_presence, agents
+
+PRESENCE = ("available", "away")
 
 HASHER = PasswordHasher()
 # Verified against when the username is unknown, so both cases take the same time.
@@ -104,12 +106,52 @@ async def touch(engine: AsyncEngine, agent_id: int, now: datetime) -> None:
 
 
 async def count_online(engine: AsyncEngine, now: datetime, idle_minutes: float) -> int:
-    """Agents signed in with activity in the last ``idle_minutes``."""
+    """Agents signed in with activity in the last ``idle_minutes`` who have not said they are away."""
     since = now - timedelta(minutes=idle_minutes)
+    away = exists().where(agent_presence.c.agent_id == agents.c.id, agent_presence.c.status == "away")
     query = (
         select(func.count())
         .select_from(agents)
-        .where(agents.c.signed_in.is_(True), agents.c.active.is_(True), agents.c.last_seen_at >= since)
+        .where(agents.c.signed_in.is_(True), agents.c.active.is_(True), agents.c.last_seen_at >= since, ~away)
     )
     async with engine.connect() as connection:
         return int((await connection.execute(query)).scalar_one())
+
+
+async def set_presence(engine: AsyncEngine, agent_id: int, status: str, now: datetime) -> None:
+    if status not in PRESENCE:
+        raise ValueError(f"presence must be one of {', '.join(PRESENCE)}")
+    async with engine.begin() as connection:
+        result = await connection.execute(
+            update(agent_presence).where(agent_presence.c.agent_id == agent_id).values(status=status, changed_at=now)
+        )
+        if result.rowcount == 0:
+            await connection.execute(insert(agent_presence).values(agent_id=agent_id, status=status, changed_at=now))
+
+
+async def presence_of(engine: AsyncEngine, agent_id: int) -> str:
+    async with engine.connect() as connection:
+        query = select(agent_presence.c.status).where(agent_presence.c.agent_id == agent_id)
+        return (await connection.execute(query)).scalar_one_or_none() or "available"
+
+
+async def colleagues(engine: AsyncEngine, agent_id: int, now: datetime, idle_minutes: float) -> list[dict]:
+    """The other active agents, each with whether they are online and available (to hand a conversation to)."""
+    since = now - timedelta(minutes=idle_minutes)
+    query = (
+        select(agents.c.id, agents.c.display_name, agents.c.signed_in, agents.c.last_seen_at, agent_presence.c.status)
+        .select_from(agents.outerjoin(agent_presence, agent_presence.c.agent_id == agents.c.id))
+        .where(agents.c.active.is_(True), agents.c.id != agent_id)
+        .order_by(agents.c.display_name)
+    )
+    async with engine.connect() as connection:
+        rows = (await connection.execute(query)).all()
+    return [
+        {
+            "id": row.id,
+            "name": row.display_name,
+            "state": "away" if row.status == "away"
+            else "available" if row.signed_in and row.last_seen_at and row.last_seen_at >= since else "offline",
+        }
+        for row in rows
+    ]

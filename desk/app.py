@@ -27,10 +27,24 @@ from desk.context import DESK, Desk
 from desk.db import open_database, utcnow
 from desk.delivery import TicketDelivery
 from desk.follower import EventFollower
+from desk.kb_articles import KBArticles
+from desk.live import Changes, bump_after_posts
 from desk.rasa_client import RasaClient
 from desk.security import LoginLimiter, SessionCookies, security_headers
 from desk.settings import DeskSettings
-from desk.views import agent_views, attachment_views, auth_views, bot_api, customer_views, kb_edit_views, kb_views, ops_views
+from desk.views import (
+    agent_views,
+    attachment_views,
+    auth_views,
+    bot_api,
+    customer_views,
+    history_views,
+    kb_edit_views,
+    kb_views,
+    ops_views,
+    tools_views,
+)
+from desk.views.text import linkify
 from http_guard import body_size_limit
 
 log = logging.getLogger(__name__)
@@ -43,7 +57,7 @@ MAX_BODY_BYTES = 64 * 1024  # the largest form or JSON the desk takes: a 4,000-c
 
 def templates() -> Environment:
     environment = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
-    environment.filters.update(channel_name=channel_name, channel_icon=channel_icon)
+    environment.filters.update(channel_name=channel_name, channel_icon=channel_icon, linkify=linkify)
     return environment
 
 
@@ -62,9 +76,13 @@ def build_app(
         log.warning("DESK_BOT_TOKEN is not set: the bot API refuses every call, so the bot works as if nobody were there")
     # Shoppers' files come to the bot API as a stream of their own size (desk/attachments.py).
     size_limit = body_size_limit(MAX_BODY_BYTES, {bot_api.ATTACHMENTS_PATH: MAX_ATTACHMENT_BYTES})
-    app = web.Application(middlewares=[security_headers, size_limit], client_max_size=MAX_BODY_BYTES)
+    changes = Changes()
+    app = web.Application(middlewares=[security_headers, size_limit, bump_after_posts(changes)], client_max_size=MAX_BODY_BYTES)
     limiter = LoginLimiter(settings.login_limit_per_account, settings.login_limit_per_address)
-    app[DESK] = Desk(settings, hours or load_support_hours(settings.config_path), clock, templates(), limiter)
+    app[DESK] = Desk(
+        settings, hours or load_support_hours(settings.config_path), clock, templates(), limiter, changes,
+        KBArticles(settings.config_path),
+    )
     storage = SessionCookies(
         settings.session_key,
         settings.trusted_proxies,
@@ -76,6 +94,7 @@ def build_app(
     )
     aiohttp_session.setup(app, storage)
     app.middlewares.append(auth_middleware)
+    app.on_shutdown.append(_end_streams)
     source = event_source or open_event_source(settings.event_broker_url, settings.event_broker_queue)
     app.cleanup_ctx.append(_lifecycle(source, run_background))
     auth_views.add_routes(app)
@@ -86,6 +105,8 @@ def build_app(
     customer_views.add_routes(app)
     ops_views.add_routes(app)
     kb_edit_views.add_routes(app)
+    history_views.add_routes(app)
+    tools_views.add_routes(app)
     app.router.add_static("/static/", HERE / "static")
     return app
 
@@ -97,6 +118,11 @@ def customer_key(settings: DeskSettings) -> bytes:
     return hmac.new(str(settings.session_key).encode(), b"customer identities", hashlib.sha256).digest()
 
 
+async def _end_streams(app: web.Application) -> None:
+    """Open event streams end, so a shutdown does not wait for them."""
+    app[DESK].changes.close()
+
+
 def _lifecycle(source: EventSource, run_background: bool):
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         desk = app[DESK]
@@ -105,7 +131,9 @@ def _lifecycle(source: EventSource, run_background: bool):
         async with aiohttp.ClientSession() as http:
             desk.rasa = RasaClient(settings.rasa_url, settings.rasa_token, http)
             desk.customers = CustomerDirectory(desk.engine, IdentityDigests(customer_key(settings)))
-            desk.follower = EventFollower(desk.engine, source, desk.rasa, desk.clock, customers=desk.customers)
+            desk.follower = EventFollower(
+                desk.engine, source, desk.rasa, desk.clock, customers=desk.customers, on_change=desk.changes.bump
+            )
             desk.delivery = TicketDelivery(
                 desk.engine, http, desk.clock, settings.smtp, settings.ticket_webhook_url, settings.ticket_webhook_secret
             )

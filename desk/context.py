@@ -14,7 +14,9 @@ from business_hours import SupportHours
 from customers import CustomerDirectory
 from desk.delivery import TicketDelivery
 from desk.follower import EventFollower
+from desk.kb_articles import KBArticles
 from desk.kb_editor import KBEditor
+from desk.live import Changes
 from desk.rasa_client import RasaClient
 from desk.security import LoginLimiter
 from desk.settings import DeskSettings
@@ -28,6 +30,8 @@ class Desk:
     clock: Callable[[], datetime]
     templates: Environment
     login_limiter: LoginLimiter = field(default_factory=LoginLimiter)
+    changes: Changes = field(default_factory=Changes)  # bumped on every change agents see (desk.live)
+    kb_articles: KBArticles = field(default_factory=lambda: KBArticles(None))
     # Set while the app runs (see desk.app.lifecycle).
     engine: AsyncEngine | None = None
     rasa: RasaClient | None = None

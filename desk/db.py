@@ -274,6 +274,38 @@ kb_publications = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
+# An agent's e-mail answer to an offline ticket (desk/ticket_replies.py); a table of its own, so
+# databases made before it get it from create_all.
+ticket_replies = Table(
+    "ticket_replies",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ticket_id", String(32), ForeignKey("tickets.id"), nullable=False, index=True),
+    Column("agent_id", Integer, ForeignKey("agents.id"), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# An agent's presence: away agents do not count as online for the bot's handoff decision. Missing row: available.
+agent_presence = Table(
+    "agent_presence",
+    metadata,
+    Column("agent_id", Integer, ForeignKey("agents.id"), primary_key=True),
+    Column("status", String(16), nullable=False),  # available, away
+    Column("changed_at", UTCDateTime, nullable=False),
+)
+
+# Saved replies the agents insert into a conversation, per language (desk/canned.py).
+canned_responses = Table(
+    "canned_responses",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("language", String(16), nullable=False),
+    Column("title", String(120), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 broker_cursor = Table(
     "broker_cursor",
     metadata,

@@ -32,6 +32,9 @@ from monitoring.metrics import DESK_EVENTS, DESK_HANDOFFS
 
 log = logging.getLogger(__name__)
 BATCH = 200
+# The broker table is read this often while idle (one indexed SELECT): a new handoff must reach
+# every agent's queue within a second (bench/desk_queue_latency.py).
+POLL_SECONDS = 0.2
 MAX_BACKOFF_SECONDS = 10.0
 # Rasa saves the tracker just after it publishes the pause: up to 25 checks 0.2 s apart.
 TRACKER_SAVE_CHECKS = 25
@@ -73,8 +76,9 @@ class EventFollower:
         source: EventSource,
         rasa: RasaClient,
         clock: Callable[[], datetime],
-        poll_seconds: float = 0.5,
+        poll_seconds: float = POLL_SECONDS,
         customers: CustomerDirectory | None = None,
+        on_change: Callable[[], None] = lambda: None,
     ):
         self._engine = engine
         self._source = source
@@ -84,6 +88,7 @@ class EventFollower:
         self._customers = customers
         # Why the last catch-up failed (None: it worked); the desk's /ready reports it.
         self.problem: str | None = "not caught up yet"
+        self._on_change = on_change  # the pages read again (desk.live)
         self._new_history = asyncio.Event()
         self._loading: dict[int, asyncio.Task] = {}  # handoff id -> its history read in progress
         # A history moves the messages that arrived meanwhile behind it: no message may be appended during that.
@@ -103,6 +108,8 @@ class EventFollower:
             try:
                 applied = await self.catch_up()
                 backoff = self._poll_seconds
+                if applied:
+                    self._on_change()
                 if not applied:
                     await asyncio.sleep(self._poll_seconds)
             except asyncio.CancelledError:
@@ -242,6 +249,7 @@ class EventFollower:
                 log.error("handoff %s: no history from Rasa after %d tries (%s); shown without it", handoff_id, failures, error)
                 await handoffs.postpone_history(self._engine, handoff_id, now, failures=failures, given_up=True)
                 DESK_HANDOFFS.labels("unknown").inc()
+                self._on_change()  # now shown in the queue
                 return
             delay = min(HISTORY_RETRY_SECONDS * 2**failures, MAX_HISTORY_RETRY_SECONDS)
             log.warning("handoff %s: history not read (%s); retrying in %.0f s", handoff_id, error, delay)
@@ -258,6 +266,7 @@ class EventFollower:
         async with self._messages_lock:
             await handoffs.record_history(self._engine, handoff_id, context, transcript)
         DESK_HANDOFFS.labels(context.reason or "unknown").inc()
+        self._on_change()  # the handoff joins the queue now
 
     async def _end_for_shopper(self, handoff_id: int) -> None:
         handoff = await handoffs.get_handoff(self._engine, handoff_id)

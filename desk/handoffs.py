@@ -254,3 +254,32 @@ async def notes_for(engine: AsyncEngine, handoff_id: int) -> list[dict[str, Any]
     )
     async with engine.connect() as connection:
         return [dict(row) for row in (await connection.execute(query)).mappings()]
+
+
+async def shopper_message_counts(engine: AsyncEngine, agent_id: int) -> dict[int, int]:
+    """How many messages the shopper has written in each conversation the agent has in progress (for alerts)."""
+    query = (
+        select(handoffs.c.id, func.count(messages.c.id))
+        .select_from(handoffs.outerjoin(messages, and_(messages.c.handoff_id == handoffs.c.id, messages.c.role == "shopper")))
+        .where(handoffs.c.status == "active", handoffs.c.claimed_by == agent_id)
+        .group_by(handoffs.c.id)
+    )
+    async with engine.connect() as connection:
+        return {int(handoff_id): int(count) for handoff_id, count in (await connection.execute(query)).all()}
+
+
+async def transfer(engine: AsyncEngine, handoff_id: int, from_agent_id: int, to_agent_id: int, now: datetime) -> bool:
+    """Give the conversation to another agent: a waiting one from anyone, an active one only from the agent who has it.
+
+    One conditional UPDATE, like :func:`claim`, so a transfer and a claim racing cannot both win.
+    """
+    mine_or_waiting = or_(
+        handoffs.c.status == "waiting", and_(handoffs.c.status == "active", handoffs.c.claimed_by == from_agent_id)
+    )
+    async with engine.begin() as connection:
+        result = await connection.execute(
+            update(handoffs)
+            .where(handoffs.c.id == handoff_id, mine_or_waiting)
+            .values(status="active", claimed_by=to_agent_id, claimed_at=now)
+        )
+    return result.rowcount == 1

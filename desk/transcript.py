@@ -39,10 +39,32 @@ def _bot_text(event: dict[str, Any]) -> str:
     return f"{text}\n[{' | '.join(titles)}]".strip() if titles else text
 
 
-def line_from_event(event: dict[str, Any]) -> Line | None:
-    """A transcript line for a user or bot event; None for every other event."""
+def _buttons(event: dict[str, Any]) -> dict[str, str]:
+    """The payload -> title of the buttons a bot event offered."""
+    buttons = (event.get("data") or {}).get("buttons") or []
+    return {str(b.get("payload")): str(b.get("title", "")) for b in buttons if isinstance(b, dict) and b.get("payload")}
+
+
+def _shopper_text(event: dict[str, Any], offered: dict[str, str]) -> str:
+    """What the shopper wrote or, for a button press (a ``/intent`` payload), the button's label."""
+    text = event.get("text") or ""
+    if not text.startswith("/"):
+        return text
+    label = (event.get("metadata") or {}).get("label") or offered.get(text)
+    if label:
+        return str(label)
+    # A button of the widget's own ("Talk to a person") or one from earlier: its intent in words.
+    intent = intent_of(event) or text[1:].split("{", 1)[0]
+    return f"(pressed a button: {intent.replace('_', ' ')})"
+
+
+def line_from_event(event: dict[str, Any], offered: dict[str, str] | None = None) -> Line | None:
+    """A transcript line for a user or bot event; None for every other event.
+
+    ``offered``: the buttons the bot offered last, so a press shows as the label the shopper saw.
+    """
     if event.get("event") == "user":
-        return Line("shopper", event.get("text") or "", event_time(event))
+        return Line("shopper", _shopper_text(event, offered or {}), event_time(event))
     if event.get("event") == "bot":
         metadata = event.get("metadata") or {}
         if metadata.get("from_agent"):
@@ -56,10 +78,13 @@ def line_from_event(event: dict[str, Any]) -> Line | None:
 def transcript_until(tracker: dict[str, Any], until: float) -> list[Line]:
     """Shopper, bot and agent messages up to the moment ``until`` (a Rasa timestamp)."""
     lines = []
+    offered: dict[str, str] = {}
     for event in tracker.get("events") or []:
         if float(event.get("timestamp") or 0) > until:
             break
-        line = line_from_event(event)
+        line = line_from_event(event, offered)
+        if event.get("event") == "bot":
+            offered = _buttons(event) or offered
         if line is not None:
             lines.append(line)
     return lines

@@ -41,12 +41,50 @@ const desk = {
     return badge;
   },
 
+  // The agent's own locale decides the clock: 24-hour where that is the custom (de, pl, fr ...), 12-hour in en-US.
   clock(iso) {
-    return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    return new Date(iso).toLocaleTimeString(navigator.languages, { hour: "2-digit", minute: "2-digit" });
+  },
+
+  dateTime(iso) {
+    return new Date(iso).toLocaleString(navigator.languages, { dateStyle: "medium", timeStyle: "short" });
+  },
+
+  // Calls fn whenever the desk reports a change (Server-Sent Events from /events), and every
+  // fallbackMs in case the stream is down; EventSource reconnects by itself.
+  onChange(fn, fallbackMs = 30000) {
+    if (!desk._stream) {
+      desk._stream = new EventSource("/events");
+      desk._listeners = [];
+      desk._stream.addEventListener("change", () => desk._listeners.forEach((listener) => listener()));
+    }
+    desk._listeners.push(fn);
+    setInterval(fn, fallbackMs);
+  },
+
+  // Text with its http(s) links made clickable; everything else stays text (no HTML is ever parsed).
+  linkified(text) {
+    const fragment = document.createDocumentFragment();
+    const pattern = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/gi;
+    let last = 0;
+    for (const match of text.matchAll(pattern)) {
+      fragment.append(text.slice(last, match.index));
+      const link = desk.el("a", "", match[0]);
+      link.href = match[0];
+      link.rel = "noopener noreferrer nofollow";
+      link.target = "_blank";
+      fragment.append(link);
+      last = match.index + match[0].length;
+    }
+    fragment.append(text.slice(last));
+    return fragment;
   },
 
   localizeTimes(root) {
-    root.querySelectorAll("time[datetime]").forEach((node) => { node.textContent = desk.clock(node.getAttribute("datetime")); });
+    root.querySelectorAll("time[datetime]").forEach((node) => {
+      const iso = node.getAttribute("datetime");
+      node.textContent = node.dataset.format === "date" ? desk.dateTime(iso) : desk.clock(iso);
+    });
   },
 
   duration(seconds) {
@@ -57,3 +95,5 @@ const desk = {
     return `${Math.floor(m / 60)} h ${m % 60} min`;
   },
 };
+
+document.addEventListener("DOMContentLoaded", () => desk.localizeTimes(document));

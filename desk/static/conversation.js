@@ -1,4 +1,4 @@
-// One conversation: new messages arrive by polling; replies and notes are sent without reloading.
+// One conversation: new messages are read when the desk reports a change; replies and notes are sent without reloading.
 "use strict";
 
 (() => {
@@ -6,6 +6,7 @@
   const id = root.dataset.handoffId;
   const status = root.dataset.status;
   const transcript = document.getElementById("transcript");
+  const log = document.getElementById("transcript-log"); // the scrolling, live region around the list
   const seen = new Set([...transcript.querySelectorAll("li[data-id]")].map((li) => Number(li.dataset.id)));
   let lastId = Number(root.dataset.lastMessageId);
   const ROLE_NAMES = { shopper: "Shopper", bot: "Bot", agent: "Agent" };
@@ -37,11 +38,12 @@
     const time = desk.el("time", "", desk.clock(message.at));
     time.setAttribute("datetime", message.at);
     meta.append(desk.el("span", "author", message.author_name || ROLE_NAMES[message.role] || message.role), " ", time);
-    const bubble = desk.el("div", "bubble", message.text);
+    const bubble = desk.el("div", "bubble");
+    bubble.append(desk.linkified(message.text));
     if (message.attachment) bubble.append(attachmentLink(message.attachment));
     li.append(meta, bubble);
     transcript.append(li);
-    transcript.scrollTop = transcript.scrollHeight;
+    log.scrollTop = log.scrollHeight;
   }
 
   function renderNotes(notes) {
@@ -118,6 +120,64 @@
   });
 
   desk.localizeTimes(document);
-  transcript.scrollTop = transcript.scrollHeight;
-  setInterval(poll, 1000);
+  log.scrollTop = log.scrollHeight;
+  desk.onChange(poll);
+})();
+
+// Working faster: saved replies and KB answers go into the reply box, where the agent can still edit them.
+(() => {
+  const tools = document.querySelector(".composer-tools");
+  const replyText = document.getElementById("reply-text");
+  if (!tools || !replyText) return;
+  const id = document.getElementById("conversation").dataset.handoffId;
+
+  function insert(text) {
+    replyText.value = replyText.value.trim() ? `${replyText.value.trimEnd()}\n${text}` : text;
+    replyText.focus();
+  }
+
+  const canned = document.getElementById("canned-select");
+  const texts = new Map();
+  desk.getJSON(`/conversations/${id}/canned.json`).then((data) => {
+    if (!data) return;
+    data.replies.forEach((reply) => {
+      texts.set(String(reply.id), reply.text);
+      const option = desk.el("option", "", reply.title);
+      option.value = reply.id;
+      canned.append(option);
+    });
+  }).catch((error) => console.warn("saved replies not loaded", error));
+  canned.addEventListener("change", () => {
+    if (texts.has(canned.value)) insert(texts.get(canned.value));
+    canned.value = "";
+  });
+
+  const form = document.getElementById("kb-search-form");
+  const query = document.getElementById("kb-search-text");
+  const results = document.getElementById("kb-results");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!query.value.trim()) return;
+    results.replaceChildren(desk.el("li", "muted", "Searching…"));
+    const params = new URLSearchParams({ q: query.value, lang: tools.dataset.language });
+    const response = await fetch(`/kb/search.json?${params}`, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      results.replaceChildren(desk.el("li", "error", data.error || "The search did not work. Try again."));
+      return;
+    }
+    if (!data.articles.length) {
+      results.replaceChildren(desk.el("li", "muted", "No article found."));
+      return;
+    }
+    results.replaceChildren(...data.articles.map((article) => {
+      const li = desk.el("li");
+      const button = desk.el("button", "button ghost small", "Insert");
+      button.type = "button";
+      button.setAttribute("aria-label", `Insert the answer of “${article.title}”`);
+      button.addEventListener("click", () => insert(article.url ? `${article.answer}\n${article.url}` : article.answer));
+      li.append(desk.el("span", "kb-title", article.title), " ", button);
+      return li;
+    }));
+  });
 })();

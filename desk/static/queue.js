@@ -1,4 +1,4 @@
-// The live queue: refreshed from /queue.json every two seconds, waiting times ticking every second.
+// The live queue: read again from /queue.json whenever the desk reports a change, waiting times ticking every second.
 "use strict";
 
 (() => {
@@ -83,5 +83,5 @@
 
   tick();
   setInterval(tick, 1000);
-  setInterval(refresh, 2000);
+  desk.onChange(refresh);
 })();

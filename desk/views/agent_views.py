@@ -9,13 +9,14 @@ from aiohttp import web
 from desk import agents, handoffs, kb_learning
 from desk.auth import current_agent
 from desk.context import desk_of
+from desk.live import stream
 from desk.operations import end_handoff, reply_as_agent
 from desk.rasa_client import RasaError
 from desk.ratings import ratings_for_handoff
 from desk.reasons import reason_label
 from desk.views.customer_views import other_conversations
 from desk.views.render import render
-from desk.views.serialize import display_value, handoff_json, iso, kb_candidate_rows, message_json, note_json
+from desk.views.serialize import display_value, handoff_json, iso, message_json, note_json
 from monitoring.metrics import DELIVERY_FAILURES
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,8 @@ NOTICES = {
     "ended": "The conversation is back with the bot.",
     "rasa_down": "The bot could not be reached, so the conversation is still open. Try again in a moment.",
     "not_yours": "Only the agent who took this conversation can do that.",
+    "transferred": "The conversation is now with your colleague.",
+    "no_agent": "Choose a colleague to hand the conversation to.",
 }
 
 
@@ -40,7 +43,7 @@ async def _handoff_or_404(request: web.Request) -> dict:
     return handoff
 
 
-async def _text_from_json(request: web.Request) -> str:
+async def text_from_json(request: web.Request) -> str:
     try:
         body = await request.json()
     except ValueError:
@@ -77,6 +80,28 @@ async def queue_json(request: web.Request) -> web.Response:
     return web.json_response(await _queue_state(request))
 
 
+async def attention(request: web.Request) -> web.Response:
+    """What may need the agent: the waiting conversations, and the shopper's message count in each of theirs.
+
+    Every desk page reads it when told of a change (desk/static/alerts.js) and alerts on what is new.
+    """
+    desk = desk_of(request)
+    waiting = [row for row in await handoffs.open_handoffs(desk.engine) if row["status"] == "waiting"]
+    counts = await handoffs.shopper_message_counts(desk.engine, current_agent(request).id)
+    return web.json_response(
+        {
+            "waiting": [
+                {"id": row["id"], "reason_label": reason_label(row["reason"]), "channel": row["channel"]} for row in waiting
+            ],
+            "mine": {str(handoff_id): count for handoff_id, count in counts.items()},
+        }
+    )
+
+
+async def events(request: web.Request) -> web.StreamResponse:
+    return await stream(request, desk_of(request).changes)
+
+
 async def conversation_page(request: web.Request) -> web.Response:
     desk = desk_of(request)
     handoff = await _handoff_or_404(request)
@@ -91,11 +116,12 @@ async def conversation_page(request: web.Request) -> web.Response:
         reason=reason_label(handoff["reason"]),
         verified_order=display_value(handoff["verified_order"]),
         order_status=display_value(handoff["order_status"]),
-        kb_candidates=kb_candidate_rows(handoff["kb_candidates"]),
+        kb_candidates=desk.kb_articles.candidates(handoff["kb_candidates"], handoff["language"]),
         messages=[message_json(row) for row in message_rows],
         last_message_id=message_rows[-1]["id"] if message_rows else 0,
         notes=[note_json(row) for row in await handoffs.notes_for(desk.engine, handoff["id"])],
         ratings=await ratings_for_handoff(desk.engine, handoff["id"]),
+        colleagues=await agents.colleagues(desk.engine, agent.id, desk.clock(), desk.settings.agent_idle_minutes),
         notice=NOTICES.get(request.query.get("notice", "")),
         others=await other_conversations(request, handoff),
     )
@@ -132,7 +158,7 @@ async def reply(request: web.Request) -> web.Response:
     desk = desk_of(request)
     handoff = await _handoff_or_404(request)
     agent = current_agent(request)
-    text = await _text_from_json(request)
+    text = await text_from_json(request)
     if handoff["status"] != "active" or handoff["claimed_by"] != agent.id:
         return web.json_response({"error": NOTICES["not_yours"]}, status=409)
     now = desk.clock()
@@ -150,7 +176,7 @@ async def reply(request: web.Request) -> web.Response:
 async def add_note(request: web.Request) -> web.Response:
     desk = desk_of(request)
     handoff = await _handoff_or_404(request)
-    text = await _text_from_json(request)
+    text = await text_from_json(request)
     await handoffs.add_note(desk.engine, handoff["id"], current_agent(request).id, text, desk.clock())
     return web.json_response(
         {"notes": [note_json(row) for row in await handoffs.notes_for(desk.engine, handoff["id"])]}, status=201
@@ -175,6 +201,8 @@ async def end(request: web.Request) -> web.Response:
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/", queue_page)
     app.router.add_get("/queue.json", queue_json)
+    app.router.add_get("/attention.json", attention)
+    app.router.add_get("/events", events)
     app.router.add_get("/conversations/{handoff_id}", conversation_page)
     app.router.add_get("/conversations/{handoff_id}/updates.json", conversation_updates)
     app.router.add_post("/conversations/{handoff_id}/claim", claim)

@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from desk.agents import presence_of
 from desk.context import desk_of
 from desk.security import csrf_token, session_of
 
@@ -13,5 +14,9 @@ from desk.security import csrf_token, session_of
 async def render(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
     desk = desk_of(request)
     session = await session_of(request)
-    html = desk.templates.get_template(template).render(csrf_token=csrf_token(session), **context)
+    agent = context.get("agent")
+    presence = await presence_of(desk.engine, agent.id) if agent else None  # shown in the top bar of every page
+    html = desk.templates.get_template(template).render(
+        csrf_token=csrf_token(session), presence=presence, path=request.path, **context
+    )
     return web.Response(text=html, status=status, content_type="text/html")

@@ -61,16 +61,3 @@ def display_value(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(display_value(item) for item in value)
     return str(value)
-
-
-def kb_candidate_rows(value: Any) -> list[tuple[str, str]]:
-    """The KB articles the bot tried, as (article, score) pairs, best first as the bot listed them."""
-    rows = []
-    for item in value if isinstance(value, list) else []:
-        if isinstance(item, dict):
-            title = item.get("title") or item.get("id") or item.get("article_id") or display_value(item)
-            score = item.get("score")
-            rows.append((str(title), f"{float(score):.2f}" if isinstance(score, int | float) else "—"))
-        else:
-            rows.append((display_value(item), "—"))
-    return rows
