@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import json
 import logging
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp import web
@@ -49,7 +51,36 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--username", required=True, help="what the agent types to sign in, e.g. anna")
     create.add_argument("--name", required=True, help='the name shoppers see on the agent\'s replies, e.g. "Anna"')
     create.add_argument("--password-stdin", action="store_true", help="read the password from the first line of standard input")
+    report = commands.add_parser(
+        "report",
+        help="the analytics numbers for a period (deflection, handoffs, CSAT, what to fix next)",
+        description="The same numbers as the desk's analytics page, read from Rasa's tracker store and the desk database.",
+    )
+    report.add_argument("--since", required=True, type=_day, help="first day, YYYY-MM-DD (UTC)")
+    report.add_argument("--until", type=_day, help="day after the last one, YYYY-MM-DD (default: now)")
+    report.add_argument("--channel", help="only this input channel (socketio, rest, telegram, ...)")
+    report.add_argument("--lang", help="only this language (en, pl, ru)")
+    report.add_argument("--json", action="store_true", help="JSON instead of a table")
     return main
+
+
+def _day(text: str) -> datetime:
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-01") from None
+
+
+def _report(args: argparse.Namespace) -> None:
+    from analytics.report import format_report
+    from analytics.service import report_for
+
+    until = args.until or utcnow()
+    try:
+        numbers = report_for(args.config, args.since, until, channel=args.channel, lang=args.lang)
+    except FileNotFoundError as error:
+        raise SystemExit(str(error)) from None
+    print(json.dumps(numbers, indent=2, ensure_ascii=False) if args.json else format_report(numbers))
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -77,6 +108,9 @@ def main(argv: list[str] | None = None) -> None:
         settings = load_desk_settings(args.config)
         print(f"Desk: http://{args.host}:{args.port}  (Rasa at {settings.rasa_url})", flush=True)
         web.run_app(build_app(settings), host=args.host, port=args.port, print=None, access_log=None)
+        return
+    if args.command == "report":
+        _report(args)
         return
     username, name = args.username.strip(), args.name.strip()
     if not username or not name:

@@ -1,0 +1,36 @@
+"""The ``analytics:`` section of assistant.yml (env overrides: ANALYTICS_DATABASE)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from kb_index.settings import load_raw_settings
+
+DEFAULT_IDENTITY_SLOTS = ("verified_order", "verified_email", "verified_phone")
+
+
+@dataclass(frozen=True)
+class AnalyticsSettings:
+    database_url: str  # SQLAlchemy URL of the derived tables (SQLite file by default, PostgreSQL at scale)
+    recontact_days: float  # a customer back within this many days about the same thing was not deflected
+    identity_slots: tuple[str, ...]  # slots holding a verified identity that links one customer's conversations
+    weekly_report_to: str | None  # opt-in weekly e-mail; None: off
+    weekly_report_weekday: int  # 0 = Monday
+
+
+def load_analytics_settings(path: Path | None = None, env: Mapping[str, str] | None = None) -> AnalyticsSettings:
+    env = os.environ if env is None else env
+    raw, base = load_raw_settings(path)
+    section = raw.get("analytics") or {}
+    url = env.get("ANALYTICS_DATABASE", section.get("database", "var/analytics.db"))
+    weekly = section.get("weekly_report") or {}
+    return AnalyticsSettings(
+        database_url=url if "://" in url else f"sqlite:///{(base / url).resolve()}",
+        recontact_days=float(section.get("recontact_days", 3)),
+        identity_slots=tuple(section.get("identity_slots") or DEFAULT_IDENTITY_SLOTS),
+        weekly_report_to=(weekly.get("to") or None) if weekly.get("enabled") else None,
+        weekly_report_weekday=int(weekly.get("weekday", 0)),
+    )
