@@ -66,6 +66,7 @@ run: setup
 	  echo "  Agent desk:       http://localhost:$$DESK_PORT/login"; \
 	  echo "  KB publish API:   http://localhost:$$KB_PORT  (token: KB_PUBLISH_TOKEN in $(RUN_ENV))"; \
 	  echo "  First agent:      .venv/bin/python -m desk create-agent --username anna --name \"Anna\""; \
+	  PYTHONPATH=. $(VENV_RASA)/bin/python -m bot.channels.webhooks http://localhost:$$RASA_PORT; \
 	  echo "Ctrl-C stops everything."; echo; \
 	  exec $(VENV_APP)/bin/honcho -e $(RUN_ENV) -f Procfile start
 

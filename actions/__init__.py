@@ -1,5 +1,7 @@
 """The action server: `python -m rasa_sdk --actions actions`."""
 
+# First, before anything loads an OpenMP runtime: the process's thread settings.
+from actions import runtime  # noqa: F401
 from actions.csat import ActionStoreCsat, ValidateCsatForm
 from actions.handoff import ActionCreateTicket, ActionHandoff, ValidateOfflineTicketForm
 from actions.kb_answer import ActionAnswerFromKB

@@ -17,6 +17,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.kb_answer import prefetch_if_question
+
 SUPPORTED = {Language.ENGLISH: "en", Language.POLISH: "pl", Language.RUSSIAN: "ru"}
 DEFAULT = "en"
 # To leave the conversation's language (English before anything is known): at least this
@@ -61,6 +63,7 @@ class ActionDetectLanguage(Action):
         return "action_detect_language"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        prefetch_if_question(tracker)  # first: the question's encoding runs while Rasa gets to the KB action
         current = tracker.get_slot("language")
         chosen = (tracker.latest_message.get("metadata") or {}).get("language")
         if chosen in SUPPORTED.values():

@@ -8,11 +8,14 @@ from typing import Any
 
 from kb_index.settings import load_raw_settings
 
+FAILED_CHECK_DEFAULTS = {"per_conversation": "3/hour", "per_order": "5/hour", "per_address": "20/hour", "overall": "1000/hour"}
+
 
 @dataclass(frozen=True)
 class OrderSettings:
     lookup: dict[str, Any]
-    max_failed_attempts: int
+    failed_checks: dict[str, str]  # FailedCheckLimits' keyword arguments
+    verified_for_seconds: float
     per_conversation: str
     per_sender: str
     storage_uri: str
@@ -25,10 +28,15 @@ def load_order_settings() -> OrderSettings:
     if lookup.get("backend") == "sqlite":
         lookup["path"] = str((base / os.environ.get("ORDER_DB", lookup["path"])).resolve())
     limits = orders.get("rate_limits", {})
+    configured = {**FAILED_CHECK_DEFAULTS, **orders.get("failed_checks", {})}
+    # ORDER_FAILED_CHECKS_PER_ADDRESS=... and so on tune a limit without editing the file.
+    failed_checks = {key: os.environ.get(f"ORDER_FAILED_CHECKS_{key.upper()}", value) for key, value in configured.items()}
     return OrderSettings(
         lookup=lookup,
-        max_failed_attempts=int(orders.get("max_failed_attempts", 3)),
+        failed_checks=failed_checks,
+        verified_for_seconds=60 * float(orders.get("verified_for_minutes", 120)),
         per_conversation=limits.get("per_conversation", "10/minute"),
         per_sender=limits.get("per_sender", "30/hour"),
-        storage_uri=limits.get("storage_uri", "memory://"),
+        # Shared by every action server when it names one store (redis://...): then so are the counts.
+        storage_uri=os.environ.get("ORDER_LIMITS_STORAGE", limits.get("storage_uri", "memory://")),
     )

@@ -6,14 +6,25 @@ The conversation it serves:
     shopper: 100234                        -> form asks for the e-mail or postcode
     shopper: ana@example.com               -> lookup: status, tracking, expected delivery
     shopper: and when will it arrive?      -> same order, no new check (verified in this conversation)
+    shopper: and order 100240?             -> a new number: a new check
 
 "No such order" and "wrong e-mail" get the same reply, so numbers cannot be
-probed; after ``max_failed_attempts`` the bot stops checking and offers a person.
+probed. After a failed check the number is kept and the e-mail or postcode
+asked for again. Failed checks are counted server-side per conversation, per
+order number, per client address and overall (orders/lockout.py): the failure
+that uses up the conversation's attempts hands over to a person, and a used-up
+limit locks the checks it covers, right details or wrong.
+
+A verified order is remembered with a proof only the action servers can sign
+(orders.verification.VerificationProof), never by the ``verified_order`` slot
+alone: a tracker that merely claims a verification gets nothing.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -21,22 +32,80 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.order_replies import order_status_replies
-from actions.order_settings import load_order_settings
+from actions.order_settings import OrderSettings, load_order_settings
+from actions.security import verification_key
+from bot.channels.metadata import CLIENT_ADDRESS
 from orders.backends import BackendError, make_backend
+from orders.backends.base import OrderBackend
 from orders.extraction import extract
-from orders.verification import LookupLimiter, verify
+from orders.lockout import CheckKeys, FailedCheckLimits
+from orders.model import Order
+from orders.verification import LookupLimiter, VerificationProof, verify
 
 log = logging.getLogger(__name__)
-SETTINGS = load_order_settings()
-BACKEND = make_backend(SETTINGS.lookup)
-LIMITER = LookupLimiter(SETTINGS.per_conversation, SETTINGS.per_sender, storage_uri=SETTINGS.storage_uri)
 FORM_SLOTS = ("order_number", "order_verifier")
+RESET = [SlotSet(slot, None) for slot in FORM_SLOTS]
+
+
+@dataclass(frozen=True)
+class OrderServices:
+    """Everything the order actions share, built once per action server from assistant.yml."""
+
+    settings: OrderSettings
+    backend: OrderBackend
+    lookups: LookupLimiter
+    failures: FailedCheckLimits
+    proofs: VerificationProof
+
+
+@functools.cache
+def order_services() -> OrderServices:
+    settings = load_order_settings()
+    return OrderServices(
+        settings=settings,
+        backend=make_backend(settings.lookup),
+        lookups=LookupLimiter(settings.per_conversation, settings.per_sender, storage_uri=settings.storage_uri),
+        failures=FailedCheckLimits(**settings.failed_checks, storage_uri=settings.storage_uri),
+        proofs=VerificationProof(verification_key(), settings.verified_for_seconds),
+    )
 
 
 def conversation_id(tracker: Tracker) -> str:
     """The sender plus the start of the current session: a verified order never outlives it."""
     started = next((e.get("timestamp") for e in reversed(tracker.events) if e.get("event") == "session_started"), 0)
     return f"{tracker.sender_id}#{started}"
+
+
+def client_address(tracker: Tracker) -> str | None:
+    """Where the message came from, as the channel saw it (bot/channels/metadata.py)."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    address = metadata.get(CLIENT_ADDRESS)
+    return address if isinstance(address, str) else None
+
+
+def proven_order(tracker: Tracker, proofs: VerificationProof) -> str | None:
+    """The order this conversation verified, if the proof the action issued for it still holds."""
+    order = tracker.get_slot("verified_order")
+    return order if proofs.holds(tracker.get_slot("order_verification"), conversation_id(tracker), order) else None
+
+
+def unread_message(tracker: Tracker) -> str:
+    """The shopper's latest text, or "" when a check has already used it.
+
+    After a failed check the form comes back to ask again; reading the same message once more
+    would repeat the check it already failed.
+    """
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "action" and event.get("name") == "action_order_status":
+            return ""
+    return tracker.latest_message.get("text") or ""
+
+
+def number_in_message(tracker: Tracker) -> str | None:
+    # A bare number counts as an order number only when that is what the bot asked for.
+    return extract(unread_message(tracker), tracker.get_slot("requested_slot")).order_number
 
 
 def verifier_kind(verifier: str) -> str:
@@ -50,21 +119,21 @@ class ValidateOrderStatusForm(FormValidationAction):
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[str]:
-        verified = tracker.get_slot("verified_order")
-        asked_for = tracker.get_slot("order_number")
+        verified = proven_order(tracker, order_services().proofs)
+        # The number in this very message counts: slots are extracted only after this is asked.
+        asked_for = number_in_message(tracker) or tracker.get_slot("order_number")
         # A follow-up about the order already verified in this conversation needs no new check.
         if verified and asked_for in (None, verified) and not tracker.get_slot("order_verifier"):
             return []
         return domain_slots
 
     async def extract_order_number(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> dict:
-        # A bare number counts as an order number only when that is what the bot asked for.
-        number = extract(tracker.latest_message.get("text") or "", tracker.get_slot("requested_slot")).order_number
+        number = number_in_message(tracker)
         return {"order_number": number} if number else {}
 
     async def extract_order_verifier(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> dict:
         found = extract(
-            tracker.latest_message.get("text") or "",
+            unread_message(tracker),
             "postcode" if tracker.get_slot("requested_slot") == "order_verifier" else None,
         )
         verifier = found.email or found.postcode
@@ -76,49 +145,65 @@ class ActionOrderStatus(Action):
         return "action_order_status"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        reset = [SlotSet(slot, None) for slot in FORM_SLOTS]
-        verified = tracker.get_slot("verified_order")
+        orders = order_services()
+        verified = proven_order(tracker, orders.proofs)
         number = tracker.get_slot("order_number") or verified
         verifier = tracker.get_slot("order_verifier")
-        failures = int(tracker.get_slot("order_failed_attempts") or 0)
-        already_verified = verified is not None and number == verified and verifier is None
 
-        if not already_verified and failures >= SETTINGS.max_failed_attempts:
-            dispatcher.utter_message(response="utter_order_verification_locked")
-            return reset
-        if number is None or (verifier is None and not already_verified):
+        if verified is not None and number == verified and verifier is None:
+            order = await self.fetch(dispatcher, tracker, orders, number)
+            if order is None:  # the shop is down, or the order is gone from it since
+                return RESET
+            return self.tell_status(dispatcher, tracker, order)
+        if number is None or verifier is None:
             dispatcher.utter_message(response="utter_order_need_details")
-            return reset
-        if not already_verified and not LIMITER.allow(conversation_id(tracker), tracker.sender_id):
+            return RESET
+        check = CheckKeys(tracker.sender_id, number, client_address(tracker))
+        if orders.failures.locked(check):
+            dispatcher.utter_message(response="utter_order_verification_locked")
+            return RESET
+        if not orders.lookups.allow(conversation_id(tracker), tracker.sender_id):
             dispatcher.utter_message(response="utter_order_too_many_lookups")
-            return reset
+            return RESET
 
         try:
-            order = await BACKEND.fetch(number)
+            order = await orders.backend.fetch(number)
         except BackendError as error:
-            log.warning("order lookup failed in conversation %s: %s", tracker.sender_id, error)
-            dispatcher.utter_message(response="utter_order_backend_error")
-            return reset
+            return self.backend_failed(dispatcher, tracker, error)
+        if order is None or not verify(order, **{verifier_kind(verifier): verifier}):
+            return self.check_failed(dispatcher, orders, check)
+        proof = orders.proofs.issue(conversation_id(tracker), order.number)
+        return [*self.tell_status(dispatcher, tracker, order), SlotSet("verified_order", order.number),
+                SlotSet("order_verification", proof)]
 
-        if not already_verified:
-            matches = verify(order, **{verifier_kind(verifier): verifier})
-            if not matches or order is None:
-                failures += 1
-                if failures >= SETTINGS.max_failed_attempts:
-                    dispatcher.utter_message(response="utter_order_verification_handoff")
-                    return [
-                        *reset,
-                        SlotSet("order_failed_attempts", failures),
-                        SlotSet("handoff_reason", "verification_failed"),
-                        FollowupAction("action_handoff"),
-                    ]
-                else:
-                    dispatcher.utter_message(response="utter_order_not_verified")
-                return [*reset, SlotSet("order_failed_attempts", failures)]
-        elif order is None:  # verified earlier, gone from the shop since
+    @staticmethod
+    async def fetch(dispatcher: CollectingDispatcher, tracker: Tracker, orders: OrderServices, number: str) -> Order | None:
+        try:
+            order = await orders.backend.fetch(number)
+        except BackendError as error:
+            ActionOrderStatus.backend_failed(dispatcher, tracker, error)
+            return None
+        if order is None:
             dispatcher.utter_message(response="utter_order_backend_error")
-            return reset
+        return order
 
+    @staticmethod
+    def backend_failed(dispatcher: CollectingDispatcher, tracker: Tracker, error: BackendError) -> list[EventType]:
+        log.warning("order lookup failed in conversation %s: %s", tracker.sender_id, error)
+        dispatcher.utter_message(response="utter_order_backend_error")
+        return RESET
+
+    @staticmethod
+    def check_failed(dispatcher: CollectingDispatcher, orders: OrderServices, check: CheckKeys) -> list[EventType]:
+        if orders.failures.record_failure(check):
+            dispatcher.utter_message(response="utter_order_verification_handoff")
+            return [*RESET, SlotSet("handoff_reason", "verification_failed"), FollowupAction("action_handoff")]
+        dispatcher.utter_message(response="utter_order_not_verified")
+        # Keep the number and ask for the e-mail or postcode again (a new number is still taken).
+        return [SlotSet("order_verifier", None), FollowupAction("order_status_form")]
+
+    @staticmethod
+    def tell_status(dispatcher: CollectingDispatcher, tracker: Tracker, order: Order) -> list[EventType]:
         for reply in order_status_replies(order, tracker.get_slot("language") or "en"):
             dispatcher.utter_message(**reply.as_kwargs())
-        return [*reset, SlotSet("verified_order", order.number), SlotSet("order_status", order.status.value)]
+        return [*RESET, SlotSet("order_status", order.status.value)]

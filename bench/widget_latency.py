@@ -68,7 +68,7 @@ def main() -> None:
     turns = {"baseline": lambda i: "hello", "kb_answer": lambda i: KB_QUESTIONS[i % len(KB_QUESTIONS)]}
     samples: dict[str, list[float]] = {name: [] for name in turns}
     stack = start_stack(Path(tempfile.mkdtemp(prefix="bench-widget-")))
-    shop, shop_url = start_shop(stack.rasa_url)
+    shop, shop_url = start_shop(stack)
     try:
         with chromium() as browser:
             page = browser.new_page(viewport=DESKTOP)

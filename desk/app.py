@@ -13,7 +13,6 @@ from pathlib import Path
 import aiohttp
 import aiohttp_session
 from aiohttp import web
-from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from business_hours import SupportHours, load_support_hours
@@ -25,16 +24,17 @@ from desk.db import open_database, utcnow
 from desk.delivery import TicketDelivery
 from desk.follower import EventFollower
 from desk.rasa_client import RasaClient
-from desk.security import security_headers
+from desk.security import LoginLimiter, SessionCookies, security_headers
 from desk.settings import DeskSettings
 from desk.views import agent_views, auth_views, bot_api, kb_views
+from http_guard import body_size_limit
 
 log = logging.getLogger(__name__)
 # aiohttp-session 2.12 stores its session under plain string keys, which aiohttp warns about on every request.
 warnings.filterwarnings("ignore", category=web.NotAppKeyWarning, module="aiohttp_session")
 HERE = Path(__file__).resolve().parent
 SESSION_HOURS = 12
-MAX_BODY_BYTES = 64 * 1024
+MAX_BODY_BYTES = 64 * 1024  # the largest form or JSON the desk takes: a 4,000-character reply is far below
 
 
 def templates() -> Environment:
@@ -54,15 +54,17 @@ def build_app(
         raise SystemExit("DESK_SESSION_KEY is not set (a Fernet key; `make run` writes one into var/run.env)")
     if not settings.bot_token:
         log.warning("DESK_BOT_TOKEN is not set: the bot API refuses every call, so the bot works as if nobody were there")
-    app = web.Application(middlewares=[security_headers], client_max_size=MAX_BODY_BYTES)
-    app[DESK] = Desk(settings, hours or load_support_hours(settings.config_path), clock, templates())
-    storage = EncryptedCookieStorage(
+    app = web.Application(middlewares=[security_headers, body_size_limit(MAX_BODY_BYTES)], client_max_size=MAX_BODY_BYTES)
+    limiter = LoginLimiter(settings.login_limit_per_account, settings.login_limit_per_address)
+    app[DESK] = Desk(settings, hours or load_support_hours(settings.config_path), clock, templates(), limiter)
+    storage = SessionCookies(
         settings.session_key,
+        settings.trusted_proxies,
+        settings.always_secure_cookies,
         cookie_name="desk_session",
         max_age=SESSION_HOURS * 3600,
         httponly=True,
         samesite="Strict",
-        secure=settings.secure_cookies,
     )
     aiohttp_session.setup(app, storage)
     app.middlewares.append(auth_middleware)

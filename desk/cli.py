@@ -35,7 +35,8 @@ def parser() -> argparse.ArgumentParser:
         help="run the desk web server",
         description="Serve the agents' pages and the bot API, and follow Rasa's event broker. "
         "Environment: RASA_URL and RASA_TOKEN (Rasa's HTTP API), DESK_BOT_TOKEN (shared with the action server), "
-        "DESK_SESSION_KEY (Fernet key for session cookies), DESK_SECURE_COOKIES=1 behind https; "
+        "DESK_SESSION_KEY (Fernet key for session cookies), DESK_SECURE_COOKIES=1 (Secure cookies even on plain http), "
+        "DESK_TRUSTED_PROXIES (proxies whose X-Forwarded-* headers count); "
         "DESK_DATABASE, EVENT_BROKER_DB, SMTP_HOST, SMTP_PORT, TICKET_WEBHOOK_URL, TICKET_WEBHOOK_SECRET "
         "override the settings file.",
     )

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -82,6 +83,19 @@ handoffs = Table(
 )
 Index("handoffs_sender_status", handoffs.c.sender_id, handoffs.c.status)
 Index("handoffs_status_created", handoffs.c.status, handoffs.c.created_at)
+
+# Handoffs whose transcript and context are still to be read from Rasa's tracker. A row of its
+# own (not columns of ``handoffs``), so desk databases made before it get it from create_all.
+pending_histories = Table(
+    "pending_histories",
+    metadata,
+    Column("handoff_id", Integer, ForeignKey("handoffs.id"), primary_key=True),
+    Column("paused_at", Float, nullable=False),  # Rasa's timestamp of the pause
+    Column("checks", Integer, nullable=False, default=0),  # tracker reads that did not hold the pause yet
+    Column("failures", Integer, nullable=False, default=0),  # reads Rasa refused or did not answer
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("given_up", Boolean, nullable=False, default=False),  # shown without its history
+)
 
 messages = Table(
     "messages",

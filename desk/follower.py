@@ -3,15 +3,19 @@
 Events are applied in id order. The cursor (the last id applied) is stored in the
 desk database in the same transaction as the change an event makes, so a desk
 restart neither loses nor repeats anything: it carries on from the cursor.
+A new handoff's transcript and context come from Rasa's tracker, read apart from
+the events (table ``pending_histories``), so no conversation can hold up the others.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
+import aiohttp
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -19,13 +23,22 @@ from desk import handoffs
 from desk.broker import BrokerEvent, EventSource
 from desk.db import broker_cursor
 from desk.operations import end_handoff
-from desk.rasa_client import RasaClient, RasaError
+from desk.rasa_client import RasaClient, RasaError, unroutable_reason
 from desk.transcript import END_INTENTS, context_from_tracker, event_time, intent_of, line_from_event, transcript_until
 
 log = logging.getLogger(__name__)
 BATCH = 200
 MAX_BACKOFF_SECONDS = 10.0
+# Rasa saves the tracker just after it publishes the pause: up to 25 checks 0.2 s apart.
 TRACKER_SAVE_CHECKS = 25
+TRACKER_SAVE_CHECK_SECONDS = 0.2
+HISTORY_CHECK_SECONDS = 0.2  # while some history is due soon
+HISTORY_IDLE_SECONDS = 2.0  # otherwise (a new handoff wakes the loader at once)
+HISTORY_READ_TIMEOUT = aiohttp.ClientTimeout(total=5)
+# Rasa refusing or not answering: 1, 2, 4 ... 60 s apart, about 4 minutes in all.
+HISTORY_RETRY_SECONDS = 0.5
+MAX_HISTORY_RETRY_SECONDS = 60.0
+MAX_HISTORY_FAILURES = 10
 
 
 async def load_cursor(engine: AsyncEngine, source: str) -> int:
@@ -43,6 +56,13 @@ async def save_cursor(connection: AsyncConnection, source: str, last_event_id: i
 
 
 class EventFollower:
+    """Applies the broker's events in order; reads each new handoff's history from Rasa on the side.
+
+    Following the events needs only the desk database, so one conversation Rasa cannot
+    answer for (or answers slowly) never holds up the others: its history is retried on
+    its own schedule, and the handoff waits out of the queue until it has one.
+    """
+
     def __init__(
         self,
         engine: AsyncEngine,
@@ -56,9 +76,20 @@ class EventFollower:
         self._rasa = rasa
         self._clock = clock
         self._poll_seconds = poll_seconds
+        self._new_history = asyncio.Event()
+        self._loading: dict[int, asyncio.Task] = {}  # handoff id -> its history read in progress
+        # A history moves the messages that arrived meanwhile behind it: no message may be appended during that.
+        self._messages_lock = asyncio.Lock()
 
     async def run(self) -> None:
-        """Apply events forever; a failing event is retried with a growing pause, never skipped."""
+        try:
+            await asyncio.gather(self._follow_events(), self._load_histories())
+        finally:
+            for task in self._loading.values():
+                task.cancel()
+
+    async def _follow_events(self) -> None:
+        """Apply events forever; a failing event (the database down) is retried with a growing pause, never skipped."""
         backoff = self._poll_seconds
         while True:
             try:
@@ -68,11 +99,23 @@ class EventFollower:
                     await asyncio.sleep(self._poll_seconds)
             except asyncio.CancelledError:
                 raise
-            except Exception as error:  # Rasa or a database down: wait and retry the same event
-                reason = error if isinstance(error, RasaError) else type(error).__name__
-                log.warning("event follower: %s; retrying in %.1f s", reason, backoff)
+            except Exception as error:
+                log.warning("event follower: %s; retrying in %.1f s", type(error).__name__, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+
+    async def _load_histories(self) -> None:
+        while True:
+            tried = 0
+            try:
+                tried = await self.load_histories(wait=False)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # the database itself: try again at the next round
+                log.warning("handoff histories: %s", type(error).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._new_history.wait(), HISTORY_CHECK_SECONDS if tried else HISTORY_IDLE_SECONDS)
+            self._new_history.clear()
 
     async def catch_up(self) -> int:
         """Apply every event published so far; returns how many there were."""
@@ -87,6 +130,23 @@ class EventFollower:
                 await save_cursor(connection, self._source.name, cursor)
             total += len(batch)
         return total
+
+    async def load_histories(self, wait: bool = True) -> int:
+        """Start reading the history of every handoff that is due, each on its own; returns how many were started.
+
+        ``wait=False`` (the background loop) does not wait for them, so a read Rasa is
+        slow to answer delays nobody else's; tests wait.
+        """
+        due = [p for p in await handoffs.due_histories(self._engine, self._clock()) if p["handoff_id"] not in self._loading]
+        started = []
+        for pending in due:
+            task = asyncio.create_task(self._load_history(pending))
+            self._loading[pending["handoff_id"]] = task
+            task.add_done_callback(lambda _, handoff_id=pending["handoff_id"]: self._loading.pop(handoff_id, None))
+            started.append(task)
+        if wait:
+            await asyncio.gather(*started)
+        return len(due)
 
     async def _apply(self, event: BrokerEvent) -> None:
         kind = event.data.get("event")
@@ -105,7 +165,7 @@ class EventFollower:
         line = line_from_event(event.data)
         if line is None or line.role == "agent":  # the desk stored its agents' replies when sending them
             return
-        async with self._engine.begin() as connection:
+        async with self._messages_lock, self._engine.begin() as connection:
             await handoffs.append_message(connection, handoff_id, line)
             await save_cursor(connection, self._source.name, event.id)
         if kind == "user" and intent_of(event.data) in END_INTENTS:
@@ -115,32 +175,56 @@ class EventFollower:
         async with self._engine.connect() as connection:
             if await handoffs.open_handoff_id(connection, event.sender_id) is not None:
                 return
-        paused_at = float(event.data.get("timestamp") or 0)
-        tracker = await self._tracker_with_pause(event.sender_id, paused_at)
+        reason = unroutable_reason(event.sender_id)
+        if reason is not None:
+            # Nothing the desk did could reach this shopper (replies, "End"): refused, loudly, without the id.
+            log.error("event %s: handoff refused: %s; the channel must not accept such ids", event.id, reason)
+            return
         async with self._engine.begin() as connection:
-            handoff_id = await handoffs.create_handoff(
-                connection,
-                event.sender_id,
-                context_from_tracker(tracker),
-                transcript_until(tracker, paused_at),
-                event_time(event.data),
+            handoff_id = await handoffs.create_pending_handoff(
+                connection, event.sender_id, float(event.data.get("timestamp") or 0), event_time(event.data), self._clock()
             )
             await save_cursor(connection, self._source.name, event.id)
+        self._new_history.set()
         log.info("handoff %s waiting (event %s)", handoff_id, event.id)
 
-    async def _tracker_with_pause(self, sender_id: str, paused_at: float) -> dict:
-        """The tracker once it holds the pause: Rasa publishes events just before it saves the tracker.
+    async def _load_history(self, pending: dict) -> None:
+        """One read of the tracker: Rasa publishes events just before it saves the tracker, so it may not hold the pause yet.
 
-        A pause from long ago (the desk was down, the conversation restarted since)
-        never shows up again; after a few seconds the tracker is taken as it is.
+        A pause from long ago (the desk was down, the conversation restarted since) never
+        shows up; after a few checks the tracker is taken as it is. A conversation Rasa
+        does not answer for is retried with a growing pause and finally shown without it.
         """
-        for _ in range(TRACKER_SAVE_CHECKS):
-            tracker = await self._rasa.tracker(sender_id)
-            events = tracker.get("events") or []
-            if any(e.get("event") == "pause" and float(e.get("timestamp") or 0) == paused_at for e in events):
-                break
-            await asyncio.sleep(0.2)
-        return tracker
+        try:
+            await self._read_history(pending)
+        except Exception as error:  # the desk database: the row stays due and is tried again
+            log.warning("handoff %s: history not stored: %s", pending["handoff_id"], type(error).__name__)
+
+    async def _read_history(self, pending: dict) -> None:
+        handoff_id = pending["handoff_id"]
+        now = self._clock()
+        try:
+            tracker = await self._rasa.tracker(pending["sender_id"], timeout=HISTORY_READ_TIMEOUT)
+        except RasaError as error:
+            failures = pending["failures"] + 1
+            if failures >= MAX_HISTORY_FAILURES:
+                log.error("handoff %s: no history from Rasa after %d tries (%s); shown without it", handoff_id, failures, error)
+                await handoffs.postpone_history(self._engine, handoff_id, now, failures=failures, given_up=True)
+                return
+            delay = min(HISTORY_RETRY_SECONDS * 2**failures, MAX_HISTORY_RETRY_SECONDS)
+            log.warning("handoff %s: history not read (%s); retrying in %.0f s", handoff_id, error, delay)
+            await handoffs.postpone_history(self._engine, handoff_id, now + timedelta(seconds=delay), failures=failures)
+            return
+        paused_at = pending["paused_at"]
+        events = tracker.get("events") or []
+        saved = any(e.get("event") == "pause" and float(e.get("timestamp") or 0) == paused_at for e in events)
+        if not saved and pending["checks"] + 1 < TRACKER_SAVE_CHECKS:
+            later = now + timedelta(seconds=TRACKER_SAVE_CHECK_SECONDS)
+            await handoffs.postpone_history(self._engine, handoff_id, later, checks=pending["checks"] + 1)
+            return
+        context, transcript = context_from_tracker(tracker), transcript_until(tracker, paused_at)
+        async with self._messages_lock:
+            await handoffs.record_history(self._engine, handoff_id, context, transcript)
 
     async def _end_for_shopper(self, handoff_id: int) -> None:
         handoff = await handoffs.get_handoff(self._engine, handoff_id)

@@ -11,19 +11,35 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from desk.db import agents, handoffs, messages, notes
+from desk.db import agents, handoffs, messages, notes, pending_histories
 from desk.transcript import Context, Line
 
 OPEN = ("waiting", "active")
+# What a handoff shows until its history has been read from Rasa's tracker.
+UNKNOWN_CONTEXT = Context(
+    reason="unknown", channel="unknown", language="en", verified_order=None, order_status=None, kb_candidates=None
+)
 
 
 @dataclass(frozen=True)
 class QueueCounts:
     waiting: int
     active: int
+
+
+def context_columns(context: Context) -> dict[str, Any]:
+    """The handoff's columns that come from what the bot gathered (set at creation, refreshed later)."""
+    return {
+        "reason": context.reason,
+        "channel": context.channel,
+        "language": context.language,
+        "verified_order": context.verified_order,
+        "order_status": context.order_status,
+        "kb_candidates": context.kb_candidates,
+    }
 
 
 async def open_handoff_id(connection: AsyncConnection, sender_id: str) -> int | None:
@@ -38,24 +54,72 @@ async def create_handoff(
     result = await connection.execute(
         insert(handoffs).values(
             sender_id=sender_id,
-            reason=context.reason,
-            channel=context.channel,
-            language=context.language,
-            verified_order=context.verified_order,
-            order_status=context.order_status,
-            kb_candidates=context.kb_candidates,
+            **context_columns(context),
             status="waiting",
             created_at=created_at,
         )
     )
     handoff_id = int(result.inserted_primary_key[0])
+    await _insert_lines(connection, handoff_id, transcript)
+    return handoff_id
+
+
+async def _insert_lines(connection: AsyncConnection, handoff_id: int, transcript: Iterable[Line]) -> None:
     rows = [
         {"handoff_id": handoff_id, "role": line.role, "text": line.text, "author_name": line.author_name, "created_at": line.at}
         for line in transcript
     ]
     if rows:
         await connection.execute(insert(messages), rows)
+
+
+async def create_pending_handoff(
+    connection: AsyncConnection, sender_id: str, paused_at: float, created_at: datetime, now: datetime
+) -> int:
+    """A handoff whose transcript and context are read from Rasa from ``now`` on (:func:`record_history`)."""
+    handoff_id = await create_handoff(connection, sender_id, UNKNOWN_CONTEXT, [], created_at)
+    await connection.execute(
+        insert(pending_histories).values(
+            handoff_id=handoff_id, paused_at=paused_at, checks=0, failures=0, next_attempt_at=now, given_up=False
+        )
+    )
     return handoff_id
+
+
+async def due_histories(engine: AsyncEngine, now: datetime) -> list[dict[str, Any]]:
+    query = select(pending_histories, handoffs.c.sender_id).join(handoffs, handoffs.c.id == pending_histories.c.handoff_id)
+    query = query.where(pending_histories.c.given_up.is_(False), pending_histories.c.next_attempt_at <= now)
+    async with engine.connect() as connection:
+        return [dict(row) for row in (await connection.execute(query.order_by(pending_histories.c.handoff_id))).mappings()]
+
+
+async def postpone_history(engine: AsyncEngine, handoff_id: int, next_attempt_at: datetime, **counts: Any) -> None:
+    """Another try later; ``counts`` sets ``checks``, ``failures`` or ``given_up``."""
+    async with engine.begin() as connection:
+        await connection.execute(
+            update(pending_histories)
+            .where(pending_histories.c.handoff_id == handoff_id)
+            .values(next_attempt_at=next_attempt_at, **counts)
+        )
+
+
+async def record_history(engine: AsyncEngine, handoff_id: int, context: Context, transcript: Iterable[Line]) -> None:
+    """The conversation up to the pause, placed before the messages that arrived since, and the bot's context."""
+    async with engine.begin() as connection:
+        query = select(messages).where(messages.c.handoff_id == handoff_id).order_by(messages.c.id)
+        later = [dict(row) for row in (await connection.execute(query)).mappings()]
+        await connection.execute(delete(messages).where(messages.c.handoff_id == handoff_id))
+        await _insert_lines(connection, handoff_id, transcript)
+        if later:
+            await connection.execute(insert(messages), [{k: v for k, v in row.items() if k != "id"} for row in later])
+        await connection.execute(
+            update(handoffs)
+            .where(handoffs.c.id == handoff_id)
+            .values(
+                **context_columns(context),
+            )
+        )
+        await connection.execute(delete(pending_histories).where(pending_histories.c.handoff_id == handoff_id))
 
 
 async def append_message(connection: AsyncConnection, handoff_id: int, line: Line, agent_id: int | None = None) -> int:
@@ -113,19 +177,39 @@ async def counts(engine: AsyncEngine) -> QueueCounts:
 
 
 def _handoff_query():
-    return select(handoffs, agents.c.display_name.label("agent_name")).select_from(
-        handoffs.outerjoin(agents, agents.c.id == handoffs.c.claimed_by)
+    """Handoffs with their agent's name and ``history``: loaded, pending or unavailable (Rasa never gave it)."""
+    return select(
+        handoffs,
+        agents.c.display_name.label("agent_name"),
+        pending_histories.c.given_up.label("history_given_up"),
+        (pending_histories.c.handoff_id.is_not(None)).label("history_pending"),
+    ).select_from(
+        handoffs.outerjoin(agents, agents.c.id == handoffs.c.claimed_by).outerjoin(
+            pending_histories, pending_histories.c.handoff_id == handoffs.c.id
+        )
     )
+
+
+def _with_history(row: Any) -> dict[str, Any]:
+    handoff = dict(row)
+    given_up = handoff.pop("history_given_up")
+    pending = handoff.pop("history_pending")
+    handoff["history"] = "unavailable" if given_up else "pending" if pending else "loaded"
+    return handoff
 
 
 async def get_handoff(engine: AsyncEngine, handoff_id: int) -> dict[str, Any] | None:
     async with engine.connect() as connection:
         row = (await connection.execute(_handoff_query().where(handoffs.c.id == handoff_id))).mappings().first()
-    return dict(row) if row else None
+    return _with_history(row) if row else None
 
 
 async def open_handoffs(engine: AsyncEngine) -> list[dict[str, Any]]:
-    """Waiting and active handoffs, oldest first, each with the shopper's latest message."""
+    """Waiting and active handoffs, oldest first, each with the shopper's latest message.
+
+    A handoff whose history is still being read from Rasa is left out: an agent would
+    see it without its transcript and reason (normally for well under a second).
+    """
     latest_shopper = (
         select(messages.c.text)
         .where(and_(messages.c.handoff_id == handoffs.c.id, messages.c.role == "shopper"))
@@ -134,9 +218,10 @@ async def open_handoffs(engine: AsyncEngine) -> list[dict[str, Any]]:
         .scalar_subquery()
     )
     query = _handoff_query().add_columns(latest_shopper.label("last_shopper_text"))
-    query = query.where(handoffs.c.status.in_(OPEN)).order_by(handoffs.c.created_at, handoffs.c.id)
+    history_read_or_given_up = or_(pending_histories.c.handoff_id.is_(None), pending_histories.c.given_up.is_(True))
+    query = query.where(handoffs.c.status.in_(OPEN), history_read_or_given_up).order_by(handoffs.c.created_at, handoffs.c.id)
     async with engine.connect() as connection:
-        return [dict(row) for row in (await connection.execute(query)).mappings()]
+        return [_with_history(row) for row in (await connection.execute(query)).mappings()]
 
 
 async def messages_after(engine: AsyncEngine, handoff_id: int, after_id: int = 0) -> list[dict[str, Any]]:

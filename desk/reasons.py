@@ -5,6 +5,7 @@ REASON_LABELS = {
     "not_understood": "Bot did not understand",
     "verification_failed": "Order verification failed",
     "order_delayed": "Order delayed or lost",
+    "unknown": "Reason unknown (the bot's record could not be read)",
 }
 
 

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from aiohttp_session import Session, get_session
+from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
@@ -60,22 +61,63 @@ async def session_of(request: web.Request) -> Session:
     return await get_session(request)
 
 
-class LoginLimiter:
-    """Failed sign-ins per username and address (moving window): guessing passwords gets slow."""
+def client_address(request: web.Request, trusted_proxies: frozenset[str]) -> str:
+    """The address the request came from; behind a trusted proxy, the one that proxy saw (last X-Forwarded-For hop)."""
+    remote = request.remote or "unknown"
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if remote in trusted_proxies and forwarded.strip():
+        return forwarded.split(",")[-1].strip()
+    return remote
 
-    def __init__(self, limit: str = "5/minute"):
+
+def reached_over_https(request: web.Request, trusted_proxies: frozenset[str]) -> bool:
+    if request.secure:
+        return True
+    forwarded = request.headers.get("X-Forwarded-Proto", "")
+    return request.remote in trusted_proxies and forwarded.split(",")[0].strip().lower() == "https"
+
+
+class SessionCookies(EncryptedCookieStorage):
+    """Encrypted session cookies that are ``Secure`` whenever the agent reached the desk over https.
+
+    Decided per request, so one desk serves https agents safely and plain-http loopback
+    development still signs in (a browser would not send a Secure cookie back over http).
+    """
+
+    def __init__(self, key: str, trusted_proxies: frozenset[str], always_secure: bool, **params) -> None:
+        super().__init__(key, secure=always_secure, **params)
+        self._trusted_proxies = trusted_proxies
+
+    async def save_session(self, request: web.Request, response: web.StreamResponse, session: Session) -> None:
+        await super().save_session(request, response, session)
+        if reached_over_https(request, self._trusted_proxies):
+            response.cookies[self.cookie_name]["secure"] = True
+
+
+class LoginLimiter:
+    """Failed sign-ins (moving windows) per username and address, and per address whatever the username.
+
+    The first makes guessing one agent's password slow; the second stops one address from
+    spraying a few guesses at many usernames.
+    """
+
+    def __init__(self, per_account: str = "5/minute", per_address: str = "20/10minutes"):
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
-        self._item = parse(limit)
+        self._per_account = parse(per_account)
+        self._per_address = parse(per_address)
 
     @staticmethod
-    def _key(username: str, address: str) -> str:
+    def _account(username: str, address: str) -> str:
         return f"{username.strip().lower()}|{address}"
 
     def allowed(self, username: str, address: str) -> bool:
-        return self._limiter.test(self._item, self._key(username, address))
+        return self._limiter.test(self._per_address, f"address|{address}") and self._limiter.test(
+            self._per_account, self._account(username, address)
+        )
 
     def failed(self, username: str, address: str) -> None:
-        self._limiter.hit(self._item, self._key(username, address))
+        self._limiter.hit(self._per_address, f"address|{address}")
+        self._limiter.hit(self._per_account, self._account(username, address))
 
 
 @web.middleware

@@ -34,7 +34,10 @@ class DeskSettings:
     rasa_token: str
     bot_token: str | None  # shared with the action server; None refuses every bot call
     session_key: str | None  # Fernet key for the session cookies
-    secure_cookies: bool  # set when the desk is served over https
+    always_secure_cookies: bool  # Secure even on plain http (cookies are Secure on https requests anyway)
+    trusted_proxies: frozenset[str]  # addresses whose X-Forwarded-For / X-Forwarded-Proto are believed
+    login_limit_per_account: str  # failed sign-ins per username and address (limits notation)
+    login_limit_per_address: str  # failed sign-ins per address, whatever the usernames
 
 
 def _sqlite_url(value: str, base: Path) -> str:
@@ -64,6 +67,7 @@ def load_desk_settings(path: Path | None = None, env: Mapping[str, str] | None =
     env = os.environ if env is None else env
     raw, base = load_raw_settings(path)
     desk = raw["desk"]
+    limits = desk.get("login_limits") or {}
     return DeskSettings(
         database_url=_sqlite_url(env.get("DESK_DATABASE", desk["database"]), base),
         event_broker_url=_sqlite_url(env.get("EVENT_BROKER_DB", desk["event_broker_database"]), base),
@@ -78,5 +82,12 @@ def load_desk_settings(path: Path | None = None, env: Mapping[str, str] | None =
         rasa_token=env.get("RASA_TOKEN", ""),
         bot_token=env.get("DESK_BOT_TOKEN") or None,
         session_key=env.get("DESK_SESSION_KEY") or None,
-        secure_cookies=env.get("DESK_SECURE_COOKIES", "") in ("1", "true", "yes"),
+        always_secure_cookies=env.get("DESK_SECURE_COOKIES", "") in ("1", "true", "yes"),
+        trusted_proxies=frozenset(
+            address.strip()
+            for address in env.get("DESK_TRUSTED_PROXIES", ",".join(desk.get("trusted_proxies") or [])).split(",")
+            if address.strip()
+        ),
+        login_limit_per_account=str(limits.get("per_account_and_address", "5/minute")),
+        login_limit_per_address=str(limits.get("per_address", "20/10minutes")),
     )

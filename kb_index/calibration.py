@@ -226,18 +226,25 @@ class SelfCalibrationPlan:
     out_of_scope_share: float | None = 0.3  # None = as many as the folds give; see estimate_out_of_scope_share
 
 
-def self_calibration_data(
-    entries: Sequence[Entry], vectors: np.ndarray, scoring: dict, plan: SelfCalibrationPlan, seed: int = 0
-) -> tuple[list[LabelledQuery], list[list[Hit]], np.ndarray | None]:
-    """Labelled questions, their search results and weights, from the KB's own questions (see SelfCalibrationPlan)."""
+@dataclass(frozen=True)
+class Fold:
+    """One round of self-calibration: the entries indexed, and the questions asked of them."""
+
+    kept: list[int]  # entry rows
+    asked: list[tuple[int, str | None]]  # (entry row, expected article; None = its article is held out)
+
+
+def self_calibration_folds(
+    entries: Sequence[Entry], vectors: np.ndarray, plan: SelfCalibrationPlan, seed: int = 0
+) -> list[Fold]:
+    """The folds of SelfCalibrationPlan: held-out questions without their near-duplicates, held-out articles."""
     by_article: dict[str, list[int]] = {}
     for n, entry in enumerate(entries):
         by_article.setdefault(entry.article_id, []).append(n)
     ids = sorted(by_article)
     random.Random(seed).shuffle(ids)
     per_fold = max(1, round(len(ids) * plan.held_out_articles))
-    queries: list[LabelledQuery] = []
-    results: list[list[Hit]] = []
+    folds = []
     for fold in range(plan.folds):
         outside = set(ids[fold::plan.folds][:per_fold]) if len(ids) > 2 else set()
         kept: list[int] = []
@@ -256,22 +263,40 @@ def self_calibration_data(
                 remaining = [n for n, twin in zip(remaining, twins, strict=True) if not twin or entries[n].kind == "passage"]
             asked += [(n, article_id) for n in held]
             kept += remaining
-        if not asked or not kept:
-            continue
-        documents: dict[str, list[str]] = {}
-        for n in kept:
-            documents.setdefault(lexical_key(entries[n].article_id, entries[n].lang), []).append(entries[n].text)
-        joined = {article_id: " ".join(texts) for article_id, texts in documents.items()}
-        searcher = Searcher.in_memory([entries[n] for n in kept], vectors[kept], joined, scoring)
-        rows = [n for n, _ in asked]
-        results += searcher.search_vectors(vectors[rows], [entries[n].text for n in rows], 3)
-        queries += [LabelledQuery(entries[n].text, label, entries[n].lang) for n, label in asked]
-    weights = None
-    outside_mask = np.array([q.article_id is None for q in queries])
-    if plan.out_of_scope_share is not None and outside_mask.any() and (~outside_mask).any():
-        share = plan.out_of_scope_share
-        weights = np.where(outside_mask, share / outside_mask.sum(), (1 - share) / (~outside_mask).sum())
-    return queries, results, weights
+        if asked and kept:
+            folds.append(Fold(kept, asked))
+    return folds
+
+
+def fold_searcher(entries: Sequence[Entry], vectors: np.ndarray, fold: Fold, scoring: dict) -> Searcher:
+    """The bot's own scoring over the fold's entries, in memory."""
+    documents: dict[str, list[str]] = {}
+    for n in fold.kept:
+        documents.setdefault(lexical_key(entries[n].article_id, entries[n].lang), []).append(entries[n].text)
+    joined = {key: " ".join(texts) for key, texts in documents.items()}
+    return Searcher.in_memory([entries[n] for n in fold.kept], vectors[fold.kept], joined, scoring)
+
+
+def out_of_scope_weights(queries: Sequence[LabelledQuery], share: float | None) -> np.ndarray | None:
+    """Weights giving the pseudo out-of-scope questions ``share`` of the total (None: as they come)."""
+    outside = np.array([q.article_id is None for q in queries])
+    if share is None or not outside.any() or outside.all():
+        return None
+    return np.where(outside, share / outside.sum(), (1 - share) / (~outside).sum())
+
+
+def self_calibration_data(
+    entries: Sequence[Entry], vectors: np.ndarray, scoring: dict, plan: SelfCalibrationPlan, seed: int = 0
+) -> tuple[list[LabelledQuery], list[list[Hit]], np.ndarray | None]:
+    """Labelled questions, their search results and weights, from the KB's own questions (see SelfCalibrationPlan)."""
+    queries: list[LabelledQuery] = []
+    results: list[list[Hit]] = []
+    for fold in self_calibration_folds(entries, vectors, plan, seed):
+        rows = [n for n, _ in fold.asked]
+        results += fold_searcher(entries, vectors, fold, scoring).search_vectors(
+            vectors[rows], [entries[n].text for n in rows], 3)
+        queries += [LabelledQuery(entries[n].text, label, entries[n].lang) for n, label in fold.asked]
+    return queries, results, out_of_scope_weights(queries, plan.out_of_scope_share)
 
 
 # What self-calibration judges on. Held-out KB questions share words with their sibling

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +27,11 @@ import numpy as np
 from kb_index.ann import build_search_index, configure_loaded
 from kb_index.articles import Article, kb_fingerprint
 from kb_index.encoders import Encoder
+from kb_index.hits import Entry, Hit
+from kb_index.judge import NEIGHBOURS, Judge
 from kb_index.lexical import LexicalScorer
 from kb_index.passages import split_passages
-from kb_index.settings import JudgeOn, Thresholds
+from kb_index.settings import Thresholds
 
 INDEX_FILE = "index.faiss"
 LEXICAL_FILE = "lexical.json"
@@ -47,29 +49,6 @@ MIN_FETCH = 256
 APPROXIMATE_FETCH = 64
 BATCH_FOR_THREADS = 32
 ALL_THREADS = faiss.omp_get_max_threads()
-
-
-@dataclass(frozen=True)
-class Entry:
-    article_id: str
-    lang: str
-    kind: str  # "question" or "passage"
-    text: str
-    article_hash: str
-
-
-@dataclass(frozen=True)
-class Hit:
-    """An article found for a query: its hybrid score (which ranks), the dense part of it, its best entry."""
-
-    article_id: str
-    score: float
-    matched: str
-    dense: float  # the top-entries mean alone; the answer policy may judge on it (Thresholds.judge_on)
-
-    def score_on(self, judge_on: JudgeOn) -> float:
-        """The score the answer policy's bounds apply to."""
-        return self.dense if judge_on == "dense" else self.score
 
 
 def entries_for(article: Article) -> list[Entry]:
@@ -286,6 +265,7 @@ class KBIndex:
         search = self.meta.get("search", {})
         floor = APPROXIMATE_FETCH if search.get("type", "flat") != "flat" else MIN_FETCH
         self.searcher = Searcher(self.entries, index, lexical, self.meta["scoring"], floor)
+        self.judge = Judge.load(directory)
 
     @property
     def version(self) -> str:
@@ -318,4 +298,15 @@ class KBIndex:
         """Search several queries at once (evaluation encodes in batches)."""
         if not texts:
             return []
-        return self.searcher.search_vectors(self.encoder.encode(texts, kind="query"), texts, k)
+        return self.search_vectors(self.encoder.encode(texts, kind="query"), texts, k)
+
+    def search_vectors(self, vectors: np.ndarray, texts: list[str], k: int) -> list[list[Hit]]:
+        """Search already encoded queries: the neighbours' scores, judged when the version has a judge."""
+        return judged_search(self.searcher, self.judge, vectors, texts, k)
+
+
+def judged_search(searcher: Searcher, judge: Judge | None, vectors: np.ndarray, texts: list[str], k: int) -> list[list[Hit]]:
+    """The ``k`` best articles per query: by confidence with a judge, else by the hybrid score."""
+    if judge is None:
+        return searcher.search_vectors(vectors, texts, k)
+    return judge.rerank(vectors, texts, searcher.search_vectors(vectors, texts, max(k, NEIGHBOURS)), k)

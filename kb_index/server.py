@@ -13,11 +13,14 @@ import asyncio
 import hmac
 import logging
 import os
+from collections.abc import Sequence
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
+from http_guard import body_size_limit
 from kb_index.articles import KBValidationError
 from kb_index.evaluation import evaluate, load_queries
 from kb_index.service import build, get_encoder, open_index
@@ -29,6 +32,7 @@ TOKEN_ENV = "KB_PUBLISH_TOKEN"
 SETTINGS_KEY = web.AppKey("settings", KBSettings)
 TOKEN_KEY = web.AppKey("token", str)
 RUNNING_KEY = web.AppKey("running", asyncio.Lock)
+MAX_BODY_BYTES = 64 * 1024
 
 
 def publish_and_evaluate(settings: KBSettings, full: bool = False) -> dict[str, Any]:
@@ -42,6 +46,15 @@ def publish_and_evaluate(settings: KBSettings, full: bool = False) -> dict[str, 
         report = evaluate(index, queries, settings.thresholds, settings.max_suggestions)
         summary["eval"] = report.as_dict() | {"query_files": [path.name for path in files]}
     return summary
+
+
+def relative_to_kb(problem: str, sources: Sequence[Path]) -> str:
+    """A problem with its file named relative to the KB source it is in: the server's folders are nobody's business."""
+    for source in sorted(sources, key=lambda path: len(str(path)), reverse=True):
+        if source.is_dir():
+            problem = problem.replace(f"{source}{os.sep}", "")
+        problem = problem.replace(str(source), source.name)
+    return problem
 
 
 def _authorised(request: web.Request) -> bool:
@@ -63,7 +76,8 @@ async def _publish(request: web.Request) -> web.Response:
         try:
             summary = await loop.run_in_executor(None, publish_and_evaluate, request.app[SETTINGS_KEY], full)
         except KBValidationError as exc:
-            problems = [str(p) for p in exc.problems]
+            settings = request.app[SETTINGS_KEY]
+            problems = [relative_to_kb(str(p), settings.source_paths) for p in exc.problems]
             return web.json_response({"error": "the KB has errors; nothing was published", "problems": problems}, status=422)
     log.info("published index %s over HTTP", summary["build"]["version"])
     return web.json_response(summary)
@@ -76,7 +90,8 @@ async def _health(request: web.Request) -> web.Response:
 def make_app(settings: KBSettings, token: str) -> web.Application:
     if not token:
         raise ValueError(f"set {TOKEN_ENV} to the token publishers must send")
-    app = web.Application(client_max_size=64 * 1024)
+    # POST /publish takes no body (the KB is read from disk): anything large is refused unread.
+    app = web.Application(middlewares=[body_size_limit(MAX_BODY_BYTES)], client_max_size=MAX_BODY_BYTES)
     app[SETTINGS_KEY] = settings
     app[TOKEN_KEY] = token
     app[RUNNING_KEY] = asyncio.Lock()

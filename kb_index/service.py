@@ -9,13 +9,14 @@ import os
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import yaml
 
 from kb_index.articles import KBValidationError, Problem, kb_fingerprint
-from kb_index.calibration import calibrate_by_language
+from kb_index.calibration import SelfCalibrationPlan, calibrate_by_language
 from kb_index.encoders import Encoder, make_encoder
 from kb_index.evaluation import LabelledQuery, load_queries
 from kb_index.index import (
@@ -28,6 +29,7 @@ from kb_index.index import (
     write_meta,
     write_query_vectors,
 )
+from kb_index.learning import Learned, learn_judge
 from kb_index.settings import KBSettings
 from kb_index.sources import load_sources
 from kb_index.store import IndexStore
@@ -101,6 +103,8 @@ def build(settings: KBSettings, *, full: bool = False, publish: bool = True, pro
                 articles, encoder, settings.encoder, settings.scoring, scratch, None if full else live, progress,
                 settings.exact_search_max,
             )
+            if settings.judge:
+                learn(scratch, encoder, settings)
             thresholds = (
                 calibrate_on_queries(KBIndex(scratch, encoder), calibration_queries, settings, live) if calibration_key else None
             )
@@ -116,6 +120,19 @@ def build(settings: KBSettings, *, full: bool = False, publish: bool = True, pro
             store.publish(version)
             store.prune(settings.keep_versions)
     return BuildResult(version, publish, False, len(articles), counts["embedded"], counts["reused"])
+
+
+def learn(directory: Path, encoder: Encoder, settings: KBSettings) -> Learned | None:
+    """Train the version's judge on its own questions (kb_index/judge.py) and store it with the version.
+
+    Returns what was learned (with its fold questions, for self-calibration); None for a KB too small to learn from.
+    """
+    index = KBIndex(directory, encoder)
+    plan = SelfCalibrationPlan(duplicate_similarity=encoder.near_duplicate)
+    learned = learn_judge(index.entries, index.vectors, settings.scoring, plan, settings.max_suggestions)
+    if learned is not None:
+        learned.judge.save(directory)
+    return learned
 
 
 def calibration_fingerprint(settings: KBSettings) -> str | None:
@@ -175,7 +192,7 @@ def calibrate_on_queries(
         known_vectors |= dict(zip(missing, index.encoder.encode(missing, kind="query"), strict=True))
     vectors = np.stack([known_vectors[text] for text in texts])
     write_query_vectors(index.directory, texts, vectors)
-    results = index.searcher.search_vectors(vectors, texts, settings.max_suggestions)
+    results = index.search_vectors(vectors, texts, settings.max_suggestions)
     names = ", ".join(path.name for path in settings.calibration_queries if path.exists())
     return calibrate_by_language(queries, results, settings.calibration_max_wrong, method=f"labelled: {names}")
 
@@ -203,27 +220,40 @@ def derive_version(settings: KBSettings, version: str, changes: dict[str, Any], 
 
 
 class LiveIndex:
-    """Follows the published version: a new one is loaded in the background and swapped in.
+    """Follows the published version: a new one is loaded and swapped in.
 
     Requests keep using the current index until the new one is fully loaded,
-    so a publish never fails a request.
+    so a publish never fails a request. With ``background=True`` (the action
+    server) the loading happens in a thread of its own, starting at once: a
+    request never waits for a version to load (a 1,000-article KB takes about
+    a second), except for the very first one if it comes before the first load ends.
     """
 
-    def __init__(self, settings: KBSettings):
+    def __init__(self, settings: KBSettings, *, background: bool = False):
         self._settings = settings
         self._store = IndexStore(settings.index_dir)
         self._current: KBIndex | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
+        self._background = background
+        if background:
+            self._load_in_background()
 
     def get(self) -> KBIndex:
         now = time.monotonic()
         if self._current is None or now - self._checked_at >= self._settings.reload_interval_seconds:
             self._checked_at = now
-            self._refresh()
+            if self._background and self._current is not None:
+                self._load_in_background()
+            else:
+                self._refresh()
         if self._current is None:
             raise FileNotFoundError(f"no KB index published at {self._settings.index_dir}")
         return self._current
+
+    def _load_in_background(self) -> None:
+        if self._store.live_version() not in (None, self._current and self._current.version) and not self._lock.locked():
+            threading.Thread(target=self._refresh, name="kb-index-load", daemon=True).start()
 
     def _refresh(self) -> None:
         live = self._store.live_version()
@@ -233,8 +263,9 @@ class LiveIndex:
         if not self._lock.acquire(blocking=self._current is None):
             return
         try:
-            self._current = open_index(self._settings, live)
-            log.info("KB index version %s is live", live)
+            if self._current is None or self._current.version != live:  # another thread may have loaded it meanwhile
+                self._current = open_index(self._settings, live)
+                log.info("KB index version %s is live", live)
         except Exception:  # a broken version must not take the bot down
             log.exception("could not load KB index version %s; keeping %s", live, self._current and self._current.version)
         finally:

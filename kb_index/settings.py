@@ -14,18 +14,19 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PUBLISH_EVAL_QUERIES = ("tests/data/kb_in_scope.yml", "tests/data/kb_out_of_scope.yml")
 
 
-JudgeOn = Literal["hybrid", "dense"]
-JUDGE_ON: tuple[JudgeOn, ...] = ("hybrid", "dense")
+JudgeOn = Literal["hybrid", "dense", "confidence"]
+JUDGE_ON: tuple[JudgeOn, ...] = ("hybrid", "dense", "confidence")
 
 
 @dataclass(frozen=True)
 class Thresholds:
     """Score bounds of the answer policy, and which of a hit's scores they bound.
 
-    Articles are always ranked by the hybrid score; ``judge_on: dense`` decides
-    answer / suggest / hand off on the dense part alone. Calibration chooses
-    between the two (kb_index/calibration.py): the lexical term sorts a KB's
-    articles well but can make an unanswerable question look answerable.
+    ``judge_on: dense`` decides answer / suggest / hand off on the dense part
+    of the hybrid score alone, ``confidence`` on the learned probability that
+    the answer is right (kb_index/judge.py). Calibration chooses among them
+    (kb_index/calibration.py): the lexical term sorts a KB's articles well but
+    can make an unanswerable question look answerable.
     """
 
     answer: float
@@ -63,6 +64,8 @@ class KBSettings:
     # Labelled questions every build chooses its thresholds on (per language); empty = keep the last ones.
     calibration_queries: tuple[Path, ...] = ()
     calibration_max_wrong: float = 0.05
+    # Train a judge (classifier + correctness model, kb_index/judge.py) with every build and rank by it.
+    judge: bool = False
 
     @property
     def source_paths(self) -> tuple[Path, ...]:
@@ -115,4 +118,5 @@ def load_kb_settings(path: Path | None = None) -> KBSettings:
         publish_eval_queries=tuple((base / p).resolve() for p in eval_queries or ()),
         calibration_queries=_paths(base, "KB_CALIBRATION_QUERIES", calibration.get("queries") or ()),
         calibration_max_wrong=float(calibration.get("max_wrong", 0.05)),
+        judge=bool(kb.get("judge", False)),
     )

@@ -7,8 +7,11 @@ and lookups are rate-limited so that neither can be brute-forced.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import json
+import time
 import unicodedata
 
 from limits import RateLimitItem, parse
@@ -104,3 +107,44 @@ class LookupLimiter:
             return False
         # A list, not a generator: both windows must record the hit.
         return all([self._limiter.hit(item, "order-lookup", kind, key) for item, kind, key in checks])
+
+
+class VerificationProof:
+    """A signed note that one conversation verified one order: what the order action trusts.
+
+    The ``verified_order`` slot alone proves nothing: anyone who can hand the
+    action server a tracker can write it. The proof is an HMAC over the
+    conversation (sender id and session start), the order number and the
+    time it was issued, under a key only the action servers hold (not Rasa,
+    not the desk), so it cannot be made up, cannot be moved to another
+    conversation or order, and expires after ``max_age_seconds``. It is
+    stateless: any action server with the same key accepts it.
+    """
+
+    def __init__(self, key: bytes, max_age_seconds: float) -> None:
+        if len(key) < 16:
+            raise ValueError("the verification key needs at least 16 bytes")
+        self._key = key
+        self._max_age = max_age_seconds
+
+    def _mac(self, issued: int, conversation: str, order_number: str) -> str:
+        message = json.dumps([issued, conversation, order_number]).encode()
+        digest = hmac.new(self._key, message, hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+    def issue(self, conversation: str, order_number: str, now: float | None = None) -> str:
+        issued = int(time.time() if now is None else now)
+        return f"{issued}.{self._mac(issued, conversation, order_number)}"
+
+    def holds(self, proof: object, conversation: str, order_number: object, now: float | None = None) -> bool:
+        """True if ``proof`` was issued for this conversation and order and has not expired."""
+        if not isinstance(proof, str) or not isinstance(order_number, str):
+            return False
+        issued_text, _, mac = proof.partition(".")
+        if not issued_text.isdigit():
+            return False
+        issued = int(issued_text)
+        age = (time.time() if now is None else now) - issued
+        if not -60 <= age <= self._max_age:  # a minute of clock skew between action servers
+            return False
+        return hmac.compare_digest(mac.encode(), self._mac(issued, conversation, order_number).encode())

@@ -14,9 +14,16 @@ add ACTION_PORT 5055
 add DESK_PORT 5080
 add SHOP_PORT 8080
 add KB_PORT 5090
+# Where Rasa listens (scripts/rasa_server.sh): loopback; a proxy on this host terminates TLS.
+add RASA_INTERFACE 127.0.0.1
+# The pages allowed to use the chat widget's socket.io channel: the demo shop, as `make run` prints it.
+shop_port="$(sed -n 's/^SHOP_PORT=//p' "$file")"
+add SHOP_ORIGINS "http://localhost:$shop_port,http://127.0.0.1:$shop_port"
 add RASA_URL http://127.0.0.1:5005
 add RASA_TOKEN "$(secret)"
 add ACTION_ENDPOINT_URL http://127.0.0.1:5055/webhook
+add ACTION_SERVER_TOKEN "$(secret)"
+add ORDER_VERIFICATION_KEY "$(secret)"
 add TRACKER_DB var/tracker.db
 add EVENT_BROKER_DB var/events.db
 add DESK_URL http://127.0.0.1:5080

@@ -10,6 +10,9 @@ from tests.support.stack import Stack, start_stack
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """The real Rasa server and action server, with the published demo KB index."""
-    running = start_stack(tmp_path_factory.mktemp("stack"))
+    # Every test sends from 127.0.0.1 and many fail order checks on purpose (probing, three
+    # failures...): one shop's worth of shoppers behind one address. The per-address limit is
+    # raised here so they do not lock each other out; tests/security checks the shipped one.
+    running = start_stack(tmp_path_factory.mktemp("stack"), {"ORDER_FAILED_CHECKS_PER_ADDRESS": "1000/hour"})
     yield running
     running.stop()

@@ -10,7 +10,7 @@ from aiohttp_session import new_session
 from desk import agents
 from desk.auth import current_agent
 from desk.context import desk_of
-from desk.security import csrf_token, session_of
+from desk.security import client_address, csrf_token, session_of
 from desk.views.render import render
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ async def login(request: web.Request) -> web.Response:
     form = await request.post()
     username = str(form.get("username", ""))[:80]
     password = str(form.get("password", ""))[:1024]
-    address = request.remote or "unknown"
+    address = client_address(request, desk.settings.trusted_proxies)
     if not desk.login_limiter.allowed(username, address):
         log.warning("sign-in rate limit reached")
         error = "Too many failed attempts. Wait a minute, then try again."

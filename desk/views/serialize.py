@@ -43,6 +43,7 @@ def handoff_json(row: dict[str, Any], agent: Agent) -> dict[str, Any]:
         "claimed_at": iso(row["claimed_at"]),
         "agent_name": row["agent_name"],
         "mine": row["claimed_by"] == agent.id,
+        "history": row["history"],
         "preview": preview if len(preview) <= PREVIEW_CHARS else preview[: PREVIEW_CHARS - 1] + "…",
     }
 

@@ -16,7 +16,7 @@ from tests.support.stack import Stack, start_stack
 @pytest.fixture(scope="session")
 def shop(stack: Stack) -> Iterator[str]:
     """Base URL of the demo shop, whose widget talks to the session's test stack."""
-    server, url = start_shop(stack.rasa_url)
+    server, url = start_shop(stack)
     yield url
     server.stop()
 
@@ -31,7 +31,7 @@ def own_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 @pytest.fixture(scope="module")
 def own_shop(own_stack: Stack) -> Iterator[str]:
-    server, url = start_shop(own_stack.rasa_url)
+    server, url = start_shop(own_stack)
     yield url
     server.stop()
 

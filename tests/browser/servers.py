@@ -9,21 +9,21 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.processes import REPO_ROOT, Service, free_port
+from tests.support.processes import REPO_ROOT, Service
 from tests.support.stack import Stack
 
 DESKTOP = {"width": 1280, "height": 800}
 
 
-def start_shop(rasa_url: str, widget_from_other_origin: bool = False) -> tuple[Service, str]:
-    """The demo shop server as `make run` starts it, its pages pointing the widget at `rasa_url`.
+def start_shop(stack: Stack, widget_from_other_origin: bool = False) -> tuple[Service, str]:
+    """The demo shop server as `make run` starts it, on one of the stack's shop ports (its Rasa accepts that origin).
 
     With `widget_from_other_origin` the pages load the widget from http://localhost:PORT while
     they are at http://127.0.0.1:PORT: two origins, as for a shop embedding a hosted widget.
     """
-    port = free_port()
+    port = stack.take_shop_port()
     url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "shop_demo", "--port", str(port), "--rasa-url", rasa_url]
+    command = [sys.executable, "-m", "shop_demo", "--port", str(port), "--rasa-url", stack.rasa_url]
     if widget_from_other_origin:
         command += ["--widget-url", f"http://localhost:{port}/widget/widget.js"]
     shop = Service(f"shop-{port}", command, {"PYTHONPATH": str(REPO_ROOT)})

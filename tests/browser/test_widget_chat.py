@@ -187,7 +187,7 @@ def test_widget_speaks_the_page_language_unless_the_snippet_says_otherwise(page:
 
 
 def test_widget_works_when_loaded_from_another_origin(page: Page, stack: Stack):
-    server, shop = start_shop(stack.rasa_url, widget_from_other_origin=True)
+    server, shop = start_shop(stack, widget_from_other_origin=True)
     try:
         page.goto(shop)
         expect(page.locator("script[src*='/widget/widget.js']")).to_have_attribute("src", re.compile(r"^http://localhost:"))

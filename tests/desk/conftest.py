@@ -57,7 +57,10 @@ class Harness:
         return client
 
     async def follow(self) -> int:
-        return await self.desk.follower.catch_up()
+        """What the background loops do: apply the new events, then read the new handoffs' histories."""
+        applied = await self.desk.follower.catch_up()
+        await self.desk.follower.load_histories()
+        return applied
 
     def bot_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {BOT_TOKEN}"}

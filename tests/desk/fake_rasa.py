@@ -1,7 +1,8 @@
 """A small stand-in for the Rasa server, as far as the desk sees it.
 
 It speaks the documented HTTP API (``GET /conversations/{id}/tracker``,
-``POST .../tracker/events`` and ``POST .../trigger_intent``, ``?token=``) and
+``POST .../tracker/events`` and ``POST .../trigger_intent``, ``?token=``), taking the
+id from the raw path without percent-decoding it, as Rasa 3.6 (Sanic) does, and
 publishes every tracker event into a SQLite ``events`` table exactly as Rasa's
 SQLEventBroker does (id INTEGER PRIMARY KEY, sender_id VARCHAR(255), data TEXT
 holding ``{"sender_id": ..., **event}``). It records what the desk posted and what
@@ -10,6 +11,7 @@ would have been delivered to the shopper's channel.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import threading
@@ -42,6 +44,9 @@ class FakeRasa:
     posted: list[tuple[str, str, dict[str, str], Any]] = field(default_factory=list)  # (sender, path, query, body)
     delivered: list[Delivered] = field(default_factory=list)
     down: bool = False
+    broken: set[str] = field(default_factory=set)  # conversations Rasa answers 500 for
+    stalled: set[str] = field(default_factory=set)  # conversations Rasa does not answer for until ``release``
+    requests: list[tuple[str, str]] = field(default_factory=list)  # (method, raw path) of every API call
     # Rasa and the desk live in the same (test) time: the desk's clock, when the test moves it.
     clock: Callable[[], datetime] | None = None
     _last_timestamp: float = 0.0
@@ -118,29 +123,49 @@ class FakeRasa:
     def is_paused(self, sender_id: str) -> bool:
         return self.tracker_state(sender_id)["paused"]
 
+    def release(self) -> None:
+        """Stalled conversations get their answers."""
+        self.stalled.clear()
+        self._released.set()
+
     def app(self) -> web.Application:
         app = web.Application()
         app[FAKE_RASA] = self
-        app.router.add_get("/conversations/{sender_id}/tracker", self._get_tracker)
-        app.router.add_post("/conversations/{sender_id}/tracker/events", self._post_events)
-        app.router.add_post("/conversations/{sender_id}/trigger_intent", self._trigger_intent)
+        self._released = asyncio.Event()
+        app.router.add_route("*", "/conversations/{rest:.*}", self._route)
         return app
 
-    def _check(self, request: web.Request) -> None:
+    async def _route(self, request: web.Request) -> web.Response:
+        """Sanic's ``/conversations/<conversation_id:path>/...``: matched on the raw path, never unescaped."""
+        path = request.raw_path.partition("?")[0].removeprefix("/conversations/")
+        self.requests.append((request.method, request.raw_path))
+        routes = {
+            "GET": {"/tracker": self._get_tracker},
+            "POST": {"/tracker/events": self._post_events, "/trigger_intent": self._trigger_intent},
+        }
+        for suffix, handler in routes.get(request.method, {}).items():
+            if path.endswith(suffix):
+                sender_id = path.removesuffix(suffix)
+                await self._check(request, sender_id)
+                return await handler(request, sender_id)
+        raise web.HTTPNotFound()
+
+    async def _check(self, request: web.Request, sender_id: str) -> None:
         if self.down:
             raise web.HTTPServiceUnavailable()
         if request.query.get("token") != self.token:
             raise web.HTTPUnauthorized(
                 text='{"status": "failure", "reason": "NotAuthenticated"}', content_type="application/json"
             )
+        if sender_id in self.stalled:
+            await self._released.wait()
+        if sender_id in self.broken:
+            raise web.HTTPInternalServerError()
 
-    async def _get_tracker(self, request: web.Request) -> web.Response:
-        self._check(request)
-        return web.json_response(self.tracker_state(request.match_info["sender_id"]))
+    async def _get_tracker(self, request: web.Request, sender_id: str) -> web.Response:
+        return web.json_response(self.tracker_state(sender_id))
 
-    async def _post_events(self, request: web.Request) -> web.Response:
-        self._check(request)
-        sender_id = request.match_info["sender_id"]
+    async def _post_events(self, request: web.Request, sender_id: str) -> web.Response:
         body = await request.json()
         self.posted.append((sender_id, "tracker/events", dict(request.query), body))
         for event in body if isinstance(body, list) else [body]:
@@ -151,9 +176,7 @@ class FakeRasa:
                 self.delivered.append(Delivered(sender_id, channel, event["text"], event.get("metadata") or {}))
         return web.json_response(self.tracker_state(sender_id))
 
-    async def _trigger_intent(self, request: web.Request) -> web.Response:
-        self._check(request)
-        sender_id = request.match_info["sender_id"]
+    async def _trigger_intent(self, request: web.Request, sender_id: str) -> web.Response:
         body = await request.json()
         self.posted.append((sender_id, "trigger_intent", dict(request.query), body))
         if self.is_paused(sender_id):  # Rasa would not predict anything for a paused conversation

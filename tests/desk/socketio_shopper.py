@@ -10,19 +10,28 @@ import socketio
 
 
 class SocketShopper:
-    def __init__(self, rasa_url: str):
-        self.session_id = f"sio-{uuid.uuid4().hex[:12]}"
+    """``confirm=False`` leaves waiting for ``session_confirm`` to the caller (a refused session id never gets one)."""
+
+    def __init__(self, rasa_url: str, session_id: str | None = None, confirm: bool = True):
+        self.session_id = session_id or f"sio-{uuid.uuid4().hex[:12]}"
         self.received: queue.Queue[dict[str, Any]] = queue.Queue()
-        self._confirmed: queue.Queue[str] = queue.Queue()
+        self.errors: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.confirmed: queue.Queue[str] = queue.Queue()
         self._client = socketio.Client(reconnection=False)
         self._client.on("bot_uttered", self.received.put)
-        self._client.on("session_confirm", self._confirmed.put)
+        self._client.on("session_confirm", self.confirmed.put)
+        self._client.on("error", self.errors.put)
         self._client.connect(rasa_url, socketio_path="/socket.io", transports=["polling"], wait_timeout=30)
         self._client.emit("session_request", {"session_id": self.session_id})
-        self._confirmed.get(timeout=30)
+        if confirm:
+            self.confirmed.get(timeout=30)
 
-    def say(self, text: str) -> None:
-        self._client.emit("user_uttered", {"message": text, "session_id": self.session_id})
+    @property
+    def connected(self) -> bool:
+        return self._client.connected
+
+    def say(self, text: str, metadata: dict[str, Any] | None = None) -> None:
+        self._client.emit("user_uttered", {"message": text, "session_id": self.session_id, "metadata": metadata or {}})
 
     def next_message(self, timeout: float = 30.0) -> dict[str, Any]:
         return self.received.get(timeout=timeout)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from pathlib import Path
 
 import pytest
 
 from desk import handoffs
-from desk.rasa_client import RasaError
+from desk.follower import MAX_HISTORY_FAILURES
 from tests.desk.conftest import Harness, start_harness, stop_harness
 from tests.desk.support import page_csrf
 
@@ -118,11 +120,115 @@ async def test_rasa_resuming_by_itself_ends_the_handoff(harness: Harness) -> Non
 
 
 async def test_a_pause_seen_while_rasa_is_unreachable_is_retried_not_skipped(harness: Harness) -> None:
+    harness.fake.conversation("shopper-1", ("where is my parcel?", "Which order number?"))
     harness.fake.hand_off("shopper-1")
     harness.fake.down = True
-    with pytest.raises(RasaError):
-        await harness.follow()
+    await harness.follow()  # the events are applied; only the history waits for Rasa
     assert await handoffs.open_handoffs(harness.desk.engine) == []
     harness.fake.down = False
+    harness.clock.advance(seconds=2)
     await harness.follow()
-    assert [h["sender_id"] for h in await handoffs.open_handoffs(harness.desk.engine)] == ["shopper-1"]
+    handoff = await only_open_handoff(harness)
+    assert handoff["sender_id"] == "shopper-1" and handoff["history"] == "loaded"
+    assert (await messages(harness, handoff["id"]))[0] == ("shopper", "where is my parcel?")
+
+
+async def test_a_conversation_rasa_fails_for_does_not_hold_up_the_others(harness: Harness, caplog) -> None:
+    harness.fake.broken = {"shopper-broken"}
+    harness.fake.hand_off("shopper-broken")
+    harness.fake.conversation("shopper-2", ("where is my parcel?", "Which order number?"))
+    harness.fake.hand_off("shopper-2")
+    harness.fake.shopper_says("shopper-broken", "hello?")
+    harness.fake.shopper_says("shopper-2", "order 100205")
+    await harness.follow()
+
+    [handoff] = await handoffs.open_handoffs(harness.desk.engine)  # the broken one waits out of the queue
+    assert handoff["sender_id"] == "shopper-2"
+    assert await messages(harness, handoff["id"]) == [
+        ("shopper", "where is my parcel?"),
+        ("bot", "Which order number?"),
+        ("bot", "A person will answer shortly. You're number 1 in the queue."),
+        ("shopper", "order 100205"),
+    ]
+    # Retried with a growing pause, then shown without its history rather than never.
+    for _ in range(MAX_HISTORY_FAILURES):
+        harness.clock.advance(seconds=61)
+        await harness.follow()
+    broken = next(h for h in await handoffs.open_handoffs(harness.desk.engine) if h["sender_id"] == "shopper-broken")
+    assert (broken["history"], broken["reason"]) == ("unavailable", "unknown")
+    assert await messages(harness, broken["id"]) == [("shopper", "hello?")]
+    tracker_reads = [path for method, path in harness.fake.requests if method == "GET" and "shopper-broken" in path]
+    assert len(tracker_reads) == MAX_HISTORY_FAILURES
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert f"handoff {broken['id']}: no history from Rasa" in logged and "shopper-broken" not in logged
+
+
+async def test_a_conversation_rasa_does_not_answer_for_delays_nobody(harness: Harness) -> None:
+    harness.fake.stalled = {"shopper-slow"}
+    follower = asyncio.create_task(harness.desk.follower.run())
+    try:
+        harness.fake.hand_off("shopper-slow")
+        harness.fake.hand_off("shopper-2")
+        harness.fake.shopper_says("shopper-2", "anyone there?")
+
+        async def shopper_2_with_history_and_message() -> dict | None:
+            handoff = next((h for h in await handoffs.open_handoffs(harness.desk.engine) if h["sender_id"] == "shopper-2"), None)
+            return handoff if handoff and (await messages(harness, handoff["id"]))[-1][1] == "anyone there?" else None
+
+        handoff = await eventually(shopper_2_with_history_and_message)
+        assert (await messages(harness, handoff["id"]))[0][0] == "bot"  # the history came first
+        assert [h["sender_id"] for h in await handoffs.open_handoffs(harness.desk.engine)] == ["shopper-2"]
+        harness.fake.release()
+        harness.clock.advance(seconds=5)  # in case the slow read timed out meanwhile and was postponed
+
+        async def both() -> list | None:
+            handoffs_now = await handoffs.open_handoffs(harness.desk.engine)
+            return handoffs_now if len(handoffs_now) == 2 else None
+
+        assert {h["sender_id"] for h in await eventually(both)} == {"shopper-slow", "shopper-2"}
+    finally:
+        harness.fake.release()
+        follower.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await follower
+
+
+async def eventually(probe, timeout: float = 30.0):
+    """Poll a background loop's result; the bound only stops a hung test."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        if result := await probe():
+            return result
+        await asyncio.sleep(0.05)
+    raise AssertionError("the follower did not get there")
+
+
+@pytest.mark.parametrize("sender_id", ["zoë-1", "a b", "a?b", "a#b", "a\x00b", "a\nb"])
+async def test_a_conversation_id_rasas_api_cannot_carry_is_refused_without_touching_rasa(
+    harness: Harness, caplog, sender_id: str
+) -> None:
+    harness.fake.hand_off(sender_id)
+    harness.fake.hand_off("shopper-2")
+    await harness.follow()
+    assert [h["sender_id"] for h in await handoffs.open_handoffs(harness.desk.engine)] == ["shopper-2"]
+    assert all("shopper-2" in path for _, path in harness.fake.requests)  # nothing asked about the other one
+    [refusal] = [r.getMessage() for r in caplog.records if "handoff refused" in r.getMessage()]
+    assert sender_id not in refusal and "the channel must not accept such ids" in refusal
+
+
+@pytest.mark.parametrize("sender_id", ["a/b", "a%2Fb", "a%", "/a", "a/", "..", "x/tracker", "a+b;c=d&e"])
+async def test_odd_but_addressable_ids_reach_exactly_their_conversation(harness: Harness, sender_id: str) -> None:
+    harness.fake.conversation(sender_id, ("hi", "Hello!"))
+    harness.fake.hand_off(sender_id)
+    await harness.follow()
+    handoff = await only_open_handoff(harness)
+    assert handoff["sender_id"] == sender_id
+    assert (await messages(harness, handoff["id"]))[:2] == [("shopper", "hi"), ("bot", "Hello!")]
+    anna = await harness.agent("anna", "Anna")
+    token = await page_csrf(anna, f"/conversations/{handoff['id']}")
+    await anna.post(f"/conversations/{handoff['id']}/claim", data={"csrf_token": token}, allow_redirects=False)
+    reply = await anna.post(f"/conversations/{handoff['id']}/reply", json={"text": "Anna here"}, headers={"X-CSRF-Token": token})
+    assert reply.status == 201
+    await anna.post(f"/conversations/{handoff['id']}/end", data={"csrf_token": token}, allow_redirects=False)
+    assert [d.sender_id for d in harness.fake.delivered] == [sender_id, sender_id]
+    assert set(harness.fake.trackers) == {sender_id} and not harness.fake.is_paused(sender_id)

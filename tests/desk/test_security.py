@@ -125,3 +125,57 @@ async def test_shopper_text_is_escaped_in_the_pages(harness: Harness) -> None:
         assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in html
         assert "<img src=x" not in html and "<script>alert" not in html
         assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+async def _sign_in_from(client, username: str, password: str, headers: dict[str, str]) -> int:
+    token = await page_csrf(client)
+    response = await client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        headers=headers,
+        allow_redirects=False,
+    )
+    return response.status
+
+
+async def test_one_address_spraying_many_usernames_is_stopped(tmp_path: Path) -> None:
+    limits = {"per_account_and_address": "5/minute", "per_address": "6/10minutes"}
+    harness = await start_harness(tmp_path, env={"DESK_TRUSTED_PROXIES": "127.0.0.1"}, login_limits=limits)
+    try:
+        await harness.agent("anna", "Anna")
+        attacker = await harness.client()
+        proxy_says = {"X-Forwarded-For": "203.0.113.7"}  # the trusted proxy names the attacker's address
+        statuses = [await _sign_in_from(attacker, f"user{i}", "guess", proxy_says) for i in range(6)]
+        assert statuses == [401] * 6
+        assert await _sign_in_from(attacker, "anna", PASSWORD, proxy_says) == 429  # every username, even the right password
+        # Adding its own X-Forwarded-For entry does not make it someone else: the proxy's last hop counts.
+        assert await _sign_in_from(attacker, "anna", PASSWORD, {"X-Forwarded-For": "198.51.100.1, 203.0.113.7"}) == 429
+        colleague = await harness.client()
+        assert await _sign_in_from(colleague, "anna", PASSWORD, {"X-Forwarded-For": "192.0.2.44"}) == 303
+    finally:
+        await stop_harness(harness)
+
+
+async def test_forwarded_headers_from_an_untrusted_address_change_nothing(harness: Harness) -> None:
+    await harness.agent("anna", "Anna")
+    attacker = await harness.client()
+    for i in range(5):
+        assert await _sign_in_from(attacker, "anna", f"guess-{i}", {"X-Forwarded-For": f"198.51.100.{i}"}) == 401
+    assert await _sign_in_from(attacker, "anna", PASSWORD, {"X-Forwarded-For": "192.0.2.99"}) == 429
+    response = await (await harness.client()).get("/login", headers={"X-Forwarded-Proto": "https"})
+    assert "Secure" not in response.headers["Set-Cookie"]
+
+
+async def test_cookies_are_secure_when_a_trusted_proxy_says_https(tmp_path: Path) -> None:
+    harness = await start_harness(tmp_path, env={"DESK_TRUSTED_PROXIES": "127.0.0.1"})
+    try:
+        await harness.agent("anna", "Anna")
+        browser = await harness.client()
+        login_page = await browser.get("/login", headers={"X-Forwarded-Proto": "https"})
+        assert "Secure" in login_page.headers["Set-Cookie"]
+        status = await _sign_in_from(browser, "anna", PASSWORD, {"X-Forwarded-Proto": "https"})
+        assert status == 303
+        plain = await (await harness.client()).get("/login", headers={"X-Forwarded-Proto": "http"})
+        assert "Secure" not in plain.headers["Set-Cookie"]  # plain-http development still signs in
+    finally:
+        await stop_harness(harness)

@@ -174,3 +174,37 @@ def test_backend_that_hangs_gets_an_apology_and_a_retry(stack_with_hanging_shop:
     # The same conversation can try again, and a healthy lookup works.
     reply = text_of(stack_with_hanging_shop.send(me, f"where is order {order.number}? email {order.email}"))
     assert HEADLINES[OrderStatus.SHIPPED] in reply
+
+
+def test_a_new_order_number_after_a_verified_one_starts_a_new_check(stack: Stack):
+    first, second = order_with(OrderStatus.DELIVERED), order_with(OrderStatus.DELAYED)
+    me = sender()
+    assert HEADLINES[OrderStatus.DELIVERED] in text_of(stack.send(me, f"where is order {first.number}, email {first.email}"))
+    reply = text_of(stack.send(me, f"where is my order {second.number}"))
+    assert ASK_VERIFIER in reply and first.number not in reply and HEADLINES[OrderStatus.DELIVERED] not in reply, reply
+    assert f"Order {second.number} {HEADLINES[OrderStatus.DELAYED]}" in text_of(stack.send(me, second.postcode))
+    # The first order is not verified any more: asking about it again is a new check too.
+    assert ASK_VERIFIER in text_of(stack.send(me, f"where is order {first.number}?"))
+
+
+def test_after_a_wrong_email_the_number_is_kept_and_the_email_asked_again(stack: Stack):
+    order = order_with(OrderStatus.OUT_FOR_DELIVERY)
+    me = sender()
+    stack.send(me, "where is my order?")
+    stack.send(me, order.number)
+    reply = text_of(stack.send(me, "not.me@example.com"))
+    assert reply.startswith(NOT_VERIFIED) and ASK_VERIFIER in reply and ASK_NUMBER not in reply, reply
+    assert HEADLINES[OrderStatus.OUT_FOR_DELIVERY] in text_of(stack.send(me, order.email))
+
+
+def test_three_wrong_emails_in_a_row_hand_over_to_a_person(stack: Stack):
+    order = order_with(OrderStatus.RECEIVED)
+    me = sender()
+    stack.send(me, "where is my order?")
+    stack.send(me, order.number)
+    for attempt in range(2):
+        reply = text_of(stack.send(me, f"wrong{attempt}@example.com"))
+        assert reply.startswith(NOT_VERIFIED) and ASK_VERIFIER in reply and ASK_NUMBER not in reply, reply
+    reply = text_of(stack.send(me, "wrong2@example.com"))
+    assert "Let me get a person from our team" in reply and "Our team isn't available right now" in reply, reply
+    assert stack.tracker(me)["slots"]["handoff_reason"] == "verification_failed"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import pytest
@@ -91,3 +92,16 @@ def test_cli_build_reports_file_and_line_of_a_yaml_error(settings):
     assert result.returncode == 1
     assert "returns.md:" in result.stderr and "YAML error" in result.stderr
     assert "live index is unchanged" in result.stderr
+
+
+def test_a_background_live_index_follows_a_publish_and_keeps_answering_meanwhile(settings):
+    build(settings)
+    live = LiveIndex(settings, background=True)  # as the action server has it: loading starts at once
+    first = live.get()
+    assert first.article("returns")["answer"].startswith("Send it back within 30 days")
+    write_article(settings.articles_dir, "returns", "Send it back within 60 days, free.")
+    build(settings)
+    deadline = time.monotonic() + 60
+    while live.get().version == first.version and time.monotonic() < deadline:  # the old one serves meanwhile
+        time.sleep(0.05)
+    assert live.get().article("returns")["answer"] == "Send it back within 60 days, free."

@@ -2,7 +2,7 @@ import pytest
 
 from orders.demo_shop import DEMO_ORDERS
 from orders.model import Order
-from orders.verification import normalise_email, normalise_postcode, verify
+from orders.verification import VerificationProof, normalise_email, normalise_postcode, verify
 
 
 @pytest.fixture
@@ -65,3 +65,28 @@ def test_normalisers() -> None:
     assert normalise_postcode(" sw1a 1aa ") == "SW1A1AA"
     assert normalise_postcode("00-950") == "00950"
     assert normalise_postcode("１０１０００") == "101000"
+
+
+# --- the signed proof that a conversation verified an order ------------------------------
+
+def test_a_proof_holds_only_for_its_conversation_and_order() -> None:
+    proofs = VerificationProof(b"k" * 32, max_age_seconds=3600)
+    proof = proofs.issue("shopper#1700000000.0", "100205", now=1_000_000)
+    assert proofs.holds(proof, "shopper#1700000000.0", "100205", now=1_000_010)
+    assert not proofs.holds(proof, "shopper#1700000999.0", "100205", now=1_000_010), "another session"
+    assert not proofs.holds(proof, "attacker#1700000000.0", "100205", now=1_000_010), "another sender"
+    assert not proofs.holds(proof, "shopper#1700000000.0", "100206", now=1_000_010), "another order"
+    assert not proofs.holds(proof, "shopper#1700000000.0", "100205", now=1_000_000 + 3601), "expired"
+
+
+def test_a_made_up_or_foreign_proof_never_holds() -> None:
+    proofs = VerificationProof(b"k" * 32, max_age_seconds=3600)
+    other_key = VerificationProof(b"x" * 32, max_age_seconds=3600)
+    forged = other_key.issue("shopper#1", "100205", now=1_000_000)
+    assert not proofs.holds(forged, "shopper#1", "100205", now=1_000_000)
+    issued = proofs.issue("shopper#1", "100205", now=1_000_000)
+    moved = f"{1_000_500}.{issued.partition('.')[2]}"  # a later issue time with the old signature
+    assert not proofs.holds(moved, "shopper#1", "100205", now=1_000_600)
+    for junk in (None, "", "yes", "1.", ".abc", 100205, "x.y"):
+        assert not proofs.holds(junk, "shopper#1", "100205", now=1_000_000)
+    assert not proofs.holds(issued, "shopper#1", None, now=1_000_000)

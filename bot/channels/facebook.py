@@ -1,0 +1,97 @@
+"""Facebook Messenger connector (Send API ``POST /me/messages``): ``/webhooks/facebook/webhook``.
+
+Written on the shared base rather than Rasa 3.6's FacebookInput (fbmessenger, graph.facebook.com
+hard-wired, answers after the whole turn, no de-duplication). Same Meta webhook family as
+WhatsApp: verify-token handshake, ``X-Hub-Signature-256``; the page's messaging events
+(``message``, ``postback``) become shopper messages from ``facebook:<PSID>``; echoes of our own
+messages, delivery and read receipts are ignored.
+
+Buttons become quick replies (at most 13, titles of 20 characters; the payload is kept whole).
+Texts are split at 2000 characters. An agent's reply is tagged ``HUMAN_AGENT``, which
+Messenger accepts for 7 days after the shopper's last message instead of 24 hours.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.channels.common import platform_id, sender_id, shorten, split_text
+from bot.channels.messaging import Incoming, PlatformOutput
+from bot.channels.meta import MetaWebhookInput
+
+MAX_QUICK_REPLIES = 13
+MAX_QUICK_REPLY_TITLE = 20
+
+
+class MessengerOutput(PlatformOutput):
+    channel: MessengerInput
+
+    @classmethod
+    def name(cls) -> str:
+        return "facebook"
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self._send(recipient_id, text, None, kwargs)
+
+    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any) -> None:
+        quick_replies = [
+            {"content_type": "text", "title": shorten(str(b["title"]), MAX_QUICK_REPLY_TITLE),
+             "payload": str(b.get("payload") or b["title"])}
+            for b in buttons[:MAX_QUICK_REPLIES]
+        ]
+        await self._send(recipient_id, text, quick_replies, kwargs)
+
+    async def _send(self, recipient_id: str, text: str, quick_replies: list[dict[str, str]] | None,
+                    kwargs: dict[str, Any]) -> None:
+        agent = bool(kwargs.get("from_agent"))
+        tagging = {"messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT"} if agent else {"messaging_type": "RESPONSE"}
+        parts = split_text(text, self.channel.max_text) or [text]
+        for number, part in enumerate(parts, 1):
+            message: dict[str, Any] = {"text": part}
+            if quick_replies and number == len(parts):
+                message["quick_replies"] = quick_replies
+            payload = {"recipient": {"id": platform_id(recipient_id)}, **tagging, "message": message}
+            await self.channel.deliver("messages", f"{self.channel.base_url}/me/messages", payload,
+                                       {"Authorization": f"Bearer {self.channel.settings['page_token']}"},  # type: ignore[index]
+                                       must_arrive=agent)
+
+
+class MessengerInput(MetaWebhookInput):
+    secrets = ("page_token", "app_secret", "verify_token")
+    max_text = 2000
+
+    @classmethod
+    def name(cls) -> str:
+        return "facebook"
+
+    def incoming(self, body: Any) -> list[Incoming]:
+        events = []
+        for entry in body.get("entry", []):
+            for event in entry.get("messaging", []):
+                message, postback = event.get("message"), event.get("postback")
+                if isinstance(message, dict) and not message.get("is_echo"):
+                    key, text = message["mid"], self._text_of(message)
+                elif isinstance(postback, dict):
+                    key, text = postback.get("mid") or f"{event['sender']['id']}:{event['timestamp']}", str(postback["payload"])
+                else:
+                    continue  # echoes, deliveries, reads, reactions
+                sender = sender_id(self.name(), str(event["sender"]["id"]))
+                if sender:
+                    events.append(Incoming(f"{self.name()}:{key}", sender, text))
+        return events
+
+    @staticmethod
+    def _text_of(message: dict[str, Any]) -> str | None:
+        """A quick reply's payload, else the text; None for attachments only (photos, stickers, audio, location)."""
+        quick_reply = message.get("quick_reply")
+        if isinstance(quick_reply, dict) and quick_reply.get("payload"):
+            return str(quick_reply["payload"])
+        text = message.get("text")
+        return text if isinstance(text, str) and text.strip() else None
+
+    def get_output_channel(self) -> MessengerOutput | None:
+        return self.output_class()(self) if self.enabled else None
+
+    @classmethod
+    def output_class(cls) -> type[MessengerOutput]:
+        return MessengerOutput

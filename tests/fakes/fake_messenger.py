@@ -1,0 +1,91 @@
+"""Fake Messenger / Instagram Send API (Graph API): ``POST /me/messages``.
+
+Checks the page token (``Authorization: Bearer``) and what the Send API documents: a
+recipient id, ``messaging_type`` (``MESSAGE_TAG`` needs a ``tag``), text of 1 to ``max_text``
+characters (2000 on Messenger, 1000 on Instagram), at most 13 quick replies with titles of
+20 characters and payloads of 1000; answers 400 with a Graph error object otherwise.
+``fail_next(psid, 613 or 500, ...)`` makes the next sends to that user fail (613: Graph's
+"calls to this api have exceeded the rate limit", HTTP 400).
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import defaultdict, deque
+from typing import Any
+
+from aiohttp import web
+
+from tests.fakes.fake_whatsapp import graph_error
+
+RATE_LIMITED = 613
+
+
+def problem_with(body: dict[str, Any], max_text: int) -> str | None:
+    if not (body.get("recipient") or {}).get("id"):
+        return "recipient.id is required"
+    kind = body.get("messaging_type")
+    if kind not in ("RESPONSE", "UPDATE", "MESSAGE_TAG") or (kind == "MESSAGE_TAG" and not body.get("tag")):
+        return "messaging_type must be RESPONSE, UPDATE or MESSAGE_TAG with a tag"
+    message = body.get("message") or {}
+    text = message.get("text")
+    if not isinstance(text, str) or not 0 < len(text) <= max_text:
+        return f"message.text must have 1 to {max_text} characters"
+    replies = message.get("quick_replies", [])
+    if len(replies) > 13:
+        return "at most 13 quick replies"
+    for reply in replies:
+        if reply.get("content_type") != "text" or not 0 < len(reply.get("title", "")) <= 20:
+            return "quick reply title must have 1 to 20 characters"
+        if not 0 < len(reply.get("payload", "")) <= 1000:
+            return "quick reply payload must have 1 to 1000 characters"
+    return None
+
+
+class FakeMessenger:
+    def __init__(self, token: str, max_text: int) -> None:
+        self.token = token
+        self.max_text = max_text
+        self.sent: list[dict[str, Any]] = []
+        self.attempts: list[dict[str, Any]] = []
+        self._failures: dict[str, deque[int]] = defaultdict(deque)
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self.app = web.Application()
+        self.app.router.add_post("/me/messages", self.messages)
+
+    def fail_next(self, psid: str, *codes: int) -> None:
+        with self._lock:
+            self._failures[psid].extend(codes)
+
+    def messages_to(self, psid: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [m for m in self.sent if m["recipient"]["id"] == psid]
+
+    def attempts_to(self, psid: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [m for m in self.attempts if (m.get("recipient") or {}).get("id") == psid]
+
+    async def messages(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return graph_error(401, 190, "Invalid OAuth access token")
+        try:
+            body = await request.json()
+        except ValueError:
+            return graph_error(400, 100, "Invalid JSON")
+        psid = str((body.get("recipient") or {}).get("id", ""))
+        with self._lock:
+            self.attempts.append(body)
+            failures = self._failures.get(psid)
+            failure = failures.popleft() if failures else None
+        if failure == RATE_LIMITED:
+            return graph_error(400, RATE_LIMITED, "(#613) Calls to this api have exceeded the rate limit.")
+        if failure is not None:
+            return graph_error(failure, 2, "An unexpected error has occurred. Please retry your request later.")
+        problem = problem_with(body, self.max_text)
+        if problem is not None:
+            return graph_error(400, 100, f"(#100) {problem}")
+        with self._lock:
+            self.sent.append(body)
+        return web.json_response({"recipient_id": psid, "message_id": f"m_fake{next(self._ids)}"})

@@ -1,0 +1,68 @@
+"""The judge a build learns (kb.judge): stored with the version, ranking by the probability of a right answer."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from kb_index import build, open_index
+from kb_index.calibration import Calibration
+from kb_index.index import Hit
+from kb_index.judge import JUDGE_FILE, Judge
+from kb_index.learning import SAFE_OUT_OF_SCOPE_SHARE, learn_judge, self_calibrate_judged
+from kb_index.policy import decide
+
+
+@pytest.fixture
+def judged(settings):
+    settings = replace(settings, judge=True)
+    build(settings)
+    return settings, open_index(settings)
+
+
+def test_a_build_without_the_setting_learns_nothing(settings):
+    build(settings)
+    index = open_index(settings)
+    assert index.judge is None and not (index.directory / JUDGE_FILE).exists()
+    assert all(h.confidence is None for h in index.search("when will my parcel arrive"))
+
+
+def test_the_build_stores_a_judge_that_ranks_by_confidence(judged):
+    _, index = judged
+    assert (index.directory / JUDGE_FILE).exists() and index.judge is not None
+    hits = index.search("I would like to send my order back", k=3)
+    assert hits[0].article_id == "returns"
+    confidences = [h.confidence for h in hits]
+    assert all(c is not None and 0.0 <= c <= 1.0 for c in confidences) and confidences == sorted(confidences, reverse=True)
+    off_topic = index.search("what is the capital of australia", k=3)
+    assert off_topic[0].confidence < hits[0].confidence
+
+
+def test_a_loaded_judge_gives_the_same_probabilities_as_the_stored_one(judged, tmp_path):
+    _, index = judged
+    vectors = index.vectors[:5]
+    index.judge.save(tmp_path)
+    again = Judge.load(tmp_path)
+    assert np.allclose(again.classifier.probabilities(vectors), index.judge.classifier.probabilities(vectors))
+    assert again.classifier.labels == ("delivery", "gift-cards", "payment", "returns")
+
+
+def test_confidence_thresholds_from_the_kb_alone_answer_its_questions(judged):
+    settings, index = judged
+    learned = learn_judge(index.entries, index.vectors, index.meta["scoring"])
+    meta = self_calibrate_judged(learned, 0.05)
+    assert meta["out_of_scope_share"] == SAFE_OUT_OF_SCOPE_SHARE and "assumed" in meta["calibration"]["method"]
+    thresholds = Calibration.from_meta(meta).thresholds
+    assert thresholds.judge_on == "confidence"
+    assert decide(index.search("can I pay with paypal"), thresholds).outcome == "answer"
+    # A higher unanswerable share can only make the bound stricter.
+    stricter = Calibration.from_meta(self_calibrate_judged(learned, 0.05, share=0.9)).thresholds
+    assert stricter.answer >= thresholds.answer
+
+
+def test_the_policy_judges_on_confidence_when_told():
+    hit = Hit("a", 0.9, "", 0.8, confidence=0.4)
+    assert hit.score_on("confidence") == 0.4 and hit.score_on("dense") == 0.8 and hit.score_on("hybrid") == 0.9
+    assert Hit("a", 0.9, "", 0.8).score_on("confidence") == 0.9  # a version without a judge: its hybrid score
