@@ -185,8 +185,8 @@ def desk_numbers(connection: Connection, scope: Scope) -> dict[str, Any]:
         if row.claimed_by is not None:
             per_agent[row.claimed_by]["ratings"].append(row.rating)
     names = dict(connection.execute(sa.select(a.c.id, a.c.display_name)).all())
-    # Tickets belong to no agent yet: an agent's own view leaves them out.
-    ticket_rows = [] if scope.agent_id is not None else connection.execute(
+    # Tickets belong to no agent yet: an agent's own view has none.
+    ticket_rows = None if scope.agent_id is not None else connection.execute(
         sa.select(t.c.reason, t.c.created_at, t.c.promised_reply_by).where(*_where(t, scope, "created_at", "language"))
     ).all()
     ratings = [row.rating for row in rating_rows]
@@ -200,13 +200,13 @@ def desk_numbers(connection: Connection, scope: Scope) -> dict[str, Any]:
             "distribution": {str(stars): distribution.get(stars, 0) for stars in range(1, 6)},
             "trend": [{"day": day, "count": len(v), "average": round(sum(v) / len(v), 2)} for day, v in sorted(trend.items())],
             "comments": [
-                {"rating": row.rating, "comment": redact(row.comment), "at": row.created_at.isoformat()}
+                {"rating": row.rating, "comment": redact(row.comment), "at": row.created_at.isoformat(timespec="minutes")}
                 for row in reversed(rating_rows) if row.comment
             ][:COMMENTS_LISTED],
         },
         "agents": sorted((_agent_row(names, agent_id, v, handoff_rows) for agent_id, v in per_agent.items()),
                          key=lambda row: row["agent"]),
-        "tickets": {
+        "tickets": None if ticket_rows is None else {
             "count": len(ticket_rows),
             "by_reason": dict(Counter(row.reason for row in ticket_rows)),
             "promised_reply_hours": _summary([

@@ -60,9 +60,16 @@ def tables(report: dict[str, Any]) -> dict[str, tuple[list[str], list[list[Any]]
         csat = report["desk"]["csat"]
         result["csat_distribution"] = (["stars", "ratings"], [[s, n] for s, n in csat["distribution"].items()])
         result["csat_trend"] = (["day", "ratings", "average"], [[d["day"], d["count"], d["average"]] for d in csat["trend"]])
+        result["csat_comments"] = (["rating", "comment", "at"], [[c["rating"], c["comment"], c["at"]] for c in csat["comments"]])
         result["agents"] = (["agent", "handoffs", "first_reply_median_minutes", "ratings", "csat"],
                             [[a["agent"], a["handoffs"], a["first_reply_median_minutes"], a["ratings"], a["csat"]]
                              for a in report["desk"]["agents"]])
+        times = [("first_human_reply", report["desk"]["first_reply_minutes"]),
+                 ("resolution", report["desk"]["resolution_minutes"])]
+        result["reply_times"] = (["measure", "count", "mean_minutes", "median_minutes"],
+                                 [[name, t["count"], t["mean"], t["median"]] for name, t in times])
+        if tickets := report["desk"]["tickets"]:  # None in an agent's own report
+            result["tickets"] = (["reason", "tickets"], [[reason, n] for reason, n in sorted(tickets["by_reason"].items())])
     return result
 
 
@@ -76,7 +83,8 @@ def to_csv(columns: list[str], rows: list[list[Any]]) -> str:
     return out.getvalue()
 
 
-def _pct(value: float | None) -> str:
+def percent(value: float | None) -> str:
+    """A share as the reports print it: 41.2 %, or - when there was nothing to share."""
     return "-" if value is None else f"{100 * value:.1f} %"
 
 
@@ -90,8 +98,8 @@ def format_report(report: dict[str, Any]) -> str:
             f"  answered outright         {bot['answered_outright']}",
             f"  suggested, one picked     {bot['suggested_and_picked']} of {bot['suggested']} suggested",
             f"  did not know              {bot['unknown']}",
-            f"  deflection (naive)        {_pct(bot['deflection_naive'])}  ({bot['deflected_naive']})",
-            f"  deflection (re-contact)   {_pct(bot['deflection'])}  ({bot['deflected']}; {bot['recontacted']} came back)",
+            f"  deflection (naive)        {percent(bot['deflection_naive'])}  ({bot['deflected_naive']})",
+            f"  deflection (re-contact)   {percent(bot['deflection'])}  ({bot['deflected']}; {bot['recontacted']} came back)",
             f"  handoffs                  {report['handoffs']['total']}"
             f" ({report['handoffs']['out_of_hours']} outside support hours)",
         ]
@@ -104,7 +112,7 @@ def format_report(report: dict[str, Any]) -> str:
             f"  resolution                median {desk['resolution_minutes']['median']} min",
             f"  CSAT                      {csat['average']} from {csat['count']} ratings "
             + " ".join(f"{s}★:{n}" for s, n in csat["distribution"].items()),
-            f"  tickets                   {desk['tickets']['count']}",
+            f"  tickets                   {(desk['tickets'] or {}).get('count', '-')}",
         ]
     for lang, groups in (report.get("clusters") or {}).items():
         lines.append(f"  to fix next [{lang}]:")

@@ -192,11 +192,12 @@ def open_store(url: str) -> Engine:
     return engine
 
 
-def _get_state(connection: Connection, key: str) -> str | None:
+def get_state(connection: Connection, key: str) -> str | None:
+    """A value the analytics keep between runs (the tracker cursor, the last weekly report sent)."""
     return connection.execute(sa.select(state.c.value).where(state.c.key == key)).scalar_one_or_none()
 
 
-def _set_state(connection: Connection, key: str, value: str) -> None:
+def set_state(connection: Connection, key: str, value: str) -> None:
     connection.execute(sa.delete(state).where(state.c.key == key))
     connection.execute(sa.insert(state).values(key=key, value=value))
 
@@ -220,11 +221,12 @@ def refresh(
     tracker = sa.create_engine(tracker_url(tracker_location))
     try:
         with analytics.begin() as out, tracker.connect() as source:
-            if _get_state(out, "fingerprint") != fingerprint:  # other rules: derive everything again
-                for table in (questions, conversations, handoffs, identities, state):
+            if get_state(out, "fingerprint") != fingerprint:  # other rules: derive everything again
+                for table in (questions, conversations, handoffs, identities):
                     out.execute(sa.delete(table))
-                _set_state(out, "fingerprint", fingerprint)
-            cursor = int(_get_state(out, "last_event_id") or 0)
+                out.execute(sa.delete(state).where(state.c.key == "last_event_id"))
+                set_state(out, "fingerprint", fingerprint)
+            cursor = int(get_state(out, "last_event_id") or 0)
             last = source.execute(sa.text("SELECT max(id) FROM events")).scalar_one_or_none() or 0
             if last <= cursor:
                 return RefreshResult(0, cursor)
@@ -236,7 +238,7 @@ def refresh(
                 _reparse(out, source, senders[start : start + BATCH_SENDERS], last, hours, identity_slots)
             _embed_new_texts(out, encoder)
             _recheck_customers(out, set(senders), recontact_days * 86400, encoder.near_duplicate)
-            _set_state(out, "last_event_id", str(last))
+            set_state(out, "last_event_id", str(last))
             return RefreshResult(len(senders), last)
     finally:
         tracker.dispose()
@@ -281,8 +283,12 @@ def _embed_new_texts(out: Connection, encoder: Encoder) -> None:
     )
 
 
-def _customers(out: Connection) -> dict[str, str]:
-    """Sender -> customer key (the smallest sender id of everyone linked by a shared verified identity)."""
+def same_customer(out: Connection) -> dict[str, str]:
+    """Sender -> customer key (the smallest sender id of everyone linked by a shared verified identity).
+
+    The one place that decides which conversations belong to the same customer; when the
+    cross-channel customer link (customers/) lands, this is the function to switch to it.
+    """
     parent: dict[str, str] = {}
 
     def root(node: str) -> str:
@@ -305,7 +311,7 @@ def _customers(out: Connection) -> dict[str, str]:
 
 def _recheck_customers(out: Connection, changed: set[str], window: float, near_duplicate: float) -> None:
     """Set the customer and re-check re-contact of every question of the customers the changed senders belong to."""
-    linked = _customers(out)
+    linked = same_customer(out)
     customers = {linked.get(sender, sender) for sender in changed}
     senders = {sender for sender, customer in linked.items() if customer in customers} | changed
     for table in (questions, handoffs):

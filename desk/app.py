@@ -15,6 +15,8 @@ import aiohttp_session
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from analytics.service import AnalyticsService
+from analytics.weekly import AnalyticsSchedule
 from business_hours import SupportHours, load_support_hours
 from desk.auth import auth_middleware
 from desk.broker import EventSource
@@ -26,7 +28,7 @@ from desk.follower import EventFollower
 from desk.rasa_client import RasaClient
 from desk.security import LoginLimiter, SessionCookies, security_headers
 from desk.settings import DeskSettings
-from desk.views import agent_views, auth_views, bot_api, kb_views
+from desk.views import agent_views, analytics_views, auth_views, bot_api, kb_views
 from http_guard import body_size_limit
 
 log = logging.getLogger(__name__)
@@ -73,6 +75,7 @@ def build_app(
     agent_views.add_routes(app)
     bot_api.add_routes(app)
     kb_views.add_routes(app)
+    analytics_views.add_routes(app)
     app.router.add_static("/static/", HERE / "static")
     return app
 
@@ -88,7 +91,10 @@ def _lifecycle(source: EventSource, run_background: bool):
             desk.delivery = TicketDelivery(
                 desk.engine, http, desk.clock, settings.smtp, settings.ticket_webhook_url, settings.ticket_webhook_secret
             )
-            tasks = [asyncio.create_task(desk.follower.run()), asyncio.create_task(desk.delivery.run())] if run_background else []
+            desk.analytics = await asyncio.to_thread(AnalyticsService.for_config, settings.config_path, settings, desk.hours)
+            schedule = AnalyticsSchedule(desk.analytics, settings.smtp, desk.clock)
+            loops = (desk.follower.run(), desk.delivery.run(), schedule.run()) if run_background else ()
+            tasks = [asyncio.create_task(loop) for loop in loops]
             try:
                 yield
             finally:
@@ -97,6 +103,7 @@ def _lifecycle(source: EventSource, run_background: bool):
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
                 await source.close()
+                desk.analytics.close()
                 await desk.engine.dispose()
 
     return lifecycle

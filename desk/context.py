@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from jinja2 import Environment
@@ -16,6 +17,9 @@ from desk.follower import EventFollower
 from desk.rasa_client import RasaClient
 from desk.security import LoginLimiter
 from desk.settings import DeskSettings
+
+if TYPE_CHECKING:  # analytics imports desk modules; the desk reaches it only at run time
+    from analytics.service import AnalyticsService
 
 
 @dataclass
@@ -30,6 +34,7 @@ class Desk:
     rasa: RasaClient | None = None
     follower: EventFollower | None = None
     delivery: TicketDelivery | None = None
+    analytics: AnalyticsService | None = None
 
 
 DESK = web.AppKey("desk", Desk)
