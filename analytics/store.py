@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 import sqlalchemy as sa
@@ -186,7 +187,10 @@ def parse_events(events: Sequence[Event], hours: SupportHours, identity_slots: I
 
 
 def open_store(url: str) -> Engine:
-    """The analytics database, with its tables created if missing."""
+    """The analytics database, with its tables (and a SQLite file's folder) created if missing."""
+    parsed = sa.engine.make_url(url)
+    if parsed.drivername.startswith("sqlite") and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(url)
     metadata.create_all(engine)
     return engine
@@ -217,7 +221,9 @@ def refresh(
     identity_slots: Sequence[str],
 ) -> RefreshResult:
     """Bring the derived tables up to date with the tracker store; returns what was re-read."""
-    fingerprint = json.dumps([recontact_days, encoder.name, encoder.near_duplicate, sorted(identity_slots), str(hours.timezone)])
+    fingerprint = json.dumps(
+        [float(recontact_days), encoder.name, encoder.near_duplicate, sorted(identity_slots), str(hours.timezone)]
+    )
     tracker = sa.create_engine(tracker_url(tracker_location))
     try:
         with analytics.begin() as out, tracker.connect() as source:

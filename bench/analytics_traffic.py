@@ -392,7 +392,7 @@ def _databases(postgres: bool, folder: Path) -> Iterator[tuple[str, str, str]]:
         yield f"{base}/tracker", f"{base}/desk", f"{base}/analytics"
 
 
-PAGE_REQUESTS = 5
+PAGE_REQUESTS = 6  # the first (a desk just started) and five more, whose median is the page time
 BENCH_PASSWORD = "bench password 1"
 STAT = re.compile(r'id="stat-([a-z_]+)">([^<]*)<')
 
@@ -476,7 +476,7 @@ def main(argv: list[str] | None = None) -> None:
         written = time.perf_counter() - began
         engine = open_store(analytics)
         began = time.perf_counter()
-        refresh(engine, tracker, encoder, hours, 3, settings.identity_slots)
+        refresh(engine, tracker, encoder, hours, settings.recontact_days, settings.identity_slots)
         precompute = time.perf_counter() - began
         baseline_engine = sa.create_engine(tracker)
         began = time.perf_counter()
@@ -486,14 +486,15 @@ def main(argv: list[str] | None = None) -> None:
         baseline_engine.dispose()
         desk_engine = sa.create_engine(desk)
         began = time.perf_counter()
-        refresh(engine, tracker, encoder, hours, 3, settings.identity_slots)  # what the page does first: nothing new
+        # What the page does first: nothing new.
+        refresh(engine, tracker, encoder, hours, settings.recontact_days, settings.identity_slots)
         report = full_report(engine, desk_engine, since, until, near_duplicate=encoder.near_duplicate)
         numbers = time.perf_counter() - began
         desk_engine.dispose()
         engine.dispose()
         _admin(desk)
         page_runs, shown = asyncio.run(_time_page(_desk_config(Path(folder), tracker, desk, analytics), since, until))
-        page = statistics.median(page_runs)
+        page = statistics.median(page_runs[1:])  # the first request after the desk started is reported on its own
     expected = truth(traffic)
     bot = report["bot"]
     result = {
@@ -501,7 +502,8 @@ def main(argv: list[str] | None = None) -> None:
         "writer": "events table" if args.direct else "rasa SQLTrackerStore",
         "conversations": expected["conversations"], "questions": expected["questions"], "events": events,
         "write_seconds": round(written, 1), "precompute_seconds": round(precompute, 2),
-        "page_seconds": round(page, 3), "page_seconds_each": [round(t, 3) for t in page_runs],
+        "page_seconds": round(page, 3), "page_first_request_seconds": round(page_runs[0], 3),
+        "page_seconds_each": [round(t, 3) for t in page_runs],
         "page_target_seconds": 2.0 if args.postgres else 1.0, "numbers_seconds": round(numbers, 3),
         "baseline_count_seconds": round(baseline, 3), "page_vs_baseline": round(page / baseline, 1) if baseline else None,
         "deflection_naive": bot["deflection_naive"], "deflection": bot["deflection"],

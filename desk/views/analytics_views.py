@@ -111,10 +111,13 @@ async def analytics_page(request: web.Request) -> web.Response:
         log.error("analytics: a database could not be read (%s)", type(error).__name__)
         problem, segments = "The numbers could not be read; try again in a moment.", {"channels": [], "languages": []}
     charts = {name: {"columns": columns, "rows": rows} for name, (columns, rows) in tables(report or {}).items()}
+    unheard = [f"No conversation came in on {what} {value!r}." for what, value, known in (
+        ("channel", filters.channel, segments["channels"]), ("language", filters.lang, segments["languages"]),
+    ) if value and known and value not in known]
     return await render(
         request, "analytics.html", agent=agent, report=report, problem=problem, filters=filters, periods=PERIODS,
         segments=segments, charts=charts, export_query=urlencode(filters.query()), kb_link=_kb_link,
-        support_hours=support_hours_text(desk.hours),
+        support_hours=support_hours_text(desk.hours), unheard=unheard,
     )
 
 

@@ -1,4 +1,4 @@
-"""One generated month for every analytics test: written once per session (through Rasa's SQLTrackerStore), derived once.
+"""One generated month for every analytics test: written once per test run (through Rasa's SQLTrackerStore), derived once.
 
 ``month`` holds the databases and the generator's truth; ``desk`` is the desk as `make run`
 starts it (``python -m desk serve``) over those databases, with Anna made an admin through
@@ -66,7 +66,7 @@ def write_analytics_config(folder: Path, **analytics: Any) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def month(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Month]:
     folder = tmp_path_factory.mktemp("analytics-month")
     traffic = generate(150, 30, START)
@@ -91,7 +91,7 @@ def run_desk_cli(month: Month, *args: str, input: str | None = None) -> subproce
                           capture_output=True, text=True, input=input, timeout=300)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def desk(month: Month) -> Iterator[DeskProcess]:
     """The desk process over the month: Anna an admin (set through the CLI), Ben and Chloe plain agents."""
     made = run_desk_cli(month, "set-role", "--username", "anna", "--role", "admin")

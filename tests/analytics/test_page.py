@@ -70,6 +70,9 @@ def test_filters_narrow_the_numbers(anna: AgentClient, month: Month) -> None:
     assert int(telegram["questions"]) == sum(q.channel == "telegram" for q in month.traffic.questions)
     wrong = page(anna, since="last week")
     assert "Dates look like 2026-11-01" in wrong and 'id="stat-questions"' in wrong
+    unheard = page(anna, channel="<b>carrier-pigeon</b>")
+    assert "No conversation came in on channel &#39;&lt;b&gt;carrier-pigeon&lt;/b&gt;&#39;." in unheard
+    assert int(stats(unheard)["questions"]) == 0
 
 
 def test_each_cluster_opens_the_kb_page_with_its_question(anna: AgentClient) -> None:
