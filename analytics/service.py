@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ class AnalyticsService:
         desk, hours = desk or load_desk_settings(config), hours or load_support_hours(config)
         return cls(load_analytics_settings(config), desk, hours, config)
 
-    @property
+    @cached_property
     def encoder(self) -> Encoder:
         return get_encoder(load_kb_settings(self._config).encoder)  # the model is loaded on first use, once per process
 
