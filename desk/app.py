@@ -15,8 +15,6 @@ import aiohttp_session
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from analytics.service import AnalyticsService
-from analytics.weekly import AnalyticsSchedule
 from business_hours import SupportHours, load_support_hours
 from desk.auth import auth_middleware
 from desk.broker import EventSource
@@ -82,6 +80,11 @@ def build_app(
 
 def _lifecycle(source: EventSource, run_background: bool):
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        # Imported here: the analytics (numpy, the KB encoder's modules) load when the desk serves,
+        # not for every CLI command that only touches accounts.
+        from analytics.service import AnalyticsService
+        from analytics.weekly import AnalyticsSchedule
+
         desk = app[DESK]
         settings = desk.settings
         desk.engine = await open_database(settings.database_url)
