@@ -21,6 +21,11 @@ HASHER = PasswordHasher()
 _DUMMY_HASH = HASHER.hash("not a password of anyone")
 
 
+# An admin sees every agent's analytics and the bot's; an agent sees only their own numbers.
+ADMIN, AGENT_ROLE = "admin", "agent"
+ROLES = (AGENT_ROLE, ADMIN)
+
+
 class AgentExists(Exception):
     pass
 
@@ -31,10 +36,15 @@ class Agent:
     username: str
     display_name: str
     session_generation: int
+    role: str = AGENT_ROLE
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ADMIN
 
 
 def _agent(row) -> Agent:
-    return Agent(row.id, row.username, row.display_name, row.session_generation)
+    return Agent(row.id, row.username, row.display_name, row.session_generation, row.role)
 
 
 async def create_agent(engine: AsyncEngine, username: str, display_name: str, password: str, now: datetime) -> int:
@@ -83,6 +93,15 @@ async def get_agent(engine: AsyncEngine, agent_id: int) -> Agent | None:
     async with engine.connect() as connection:
         row = (await connection.execute(select(agents).where(agents.c.id == agent_id, agents.c.active.is_(True)))).first()
     return _agent(row) if row else None
+
+
+async def set_role(engine: AsyncEngine, username: str, role: str) -> bool:
+    """Give the agent ``role`` (one of ROLES); False when there is no such agent."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    async with engine.begin() as connection:
+        result = await connection.execute(update(agents).where(agents.c.username == username).values(role=role))
+    return result.rowcount > 0
 
 
 async def sign_in(engine: AsyncEngine, agent_id: int, now: datetime) -> None:

@@ -34,6 +34,7 @@ from desk.security import LoginLimiter, SessionCookies, security_headers
 from desk.settings import DeskSettings
 from desk.views import (
     agent_views,
+    analytics_views,
     attachment_views,
     auth_views,
     bot_api,
@@ -107,6 +108,7 @@ def build_app(
     kb_edit_views.add_routes(app)
     history_views.add_routes(app)
     tools_views.add_routes(app)
+    analytics_views.add_routes(app)
     app.router.add_static("/static/", HERE / "static")
     return app
 
@@ -125,6 +127,11 @@ async def _end_streams(app: web.Application) -> None:
 
 def _lifecycle(source: EventSource, run_background: bool):
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        # Imported here: the analytics (numpy, the KB encoder's modules) load when the desk serves,
+        # not for every CLI command that only touches accounts.
+        from analytics.service import AnalyticsService
+        from analytics.weekly import AnalyticsSchedule
+
         desk = app[DESK]
         settings = desk.settings
         desk.engine = await open_database(settings.database_url)
@@ -137,7 +144,10 @@ def _lifecycle(source: EventSource, run_background: bool):
             desk.delivery = TicketDelivery(
                 desk.engine, http, desk.clock, settings.smtp, settings.ticket_webhook_url, settings.ticket_webhook_secret
             )
-            tasks = [asyncio.create_task(desk.follower.run()), asyncio.create_task(desk.delivery.run())] if run_background else []
+            desk.analytics = await asyncio.to_thread(AnalyticsService.for_config, settings.config_path, settings, desk.hours)
+            schedule = AnalyticsSchedule(desk.analytics, settings.smtp, desk.clock)
+            loops = (desk.follower.run(), desk.delivery.run(), schedule.run()) if run_background else ()
+            tasks = [asyncio.create_task(loop) for loop in loops]
             try:
                 yield
             finally:
@@ -146,6 +156,7 @@ def _lifecycle(source: EventSource, run_background: bool):
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
                 await source.close()
+                desk.analytics.close()
                 await desk.engine.dispose()
 
     return lifecycle

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from jinja2 import Environment
@@ -22,6 +23,9 @@ from desk.security import LoginLimiter
 from desk.settings import DeskSettings
 from kb_index.settings import load_kb_settings
 
+if TYPE_CHECKING:  # analytics imports desk modules; the desk reaches it only at run time
+    from analytics.service import AnalyticsService
+
 
 @dataclass
 class Desk:
@@ -37,6 +41,7 @@ class Desk:
     rasa: RasaClient | None = None
     follower: EventFollower | None = None
     delivery: TicketDelivery | None = None
+    analytics: AnalyticsService | None = None
     customers: CustomerDirectory | None = None
     _kb_editor: KBEditor | None = field(default=None, repr=False)
     _kb_configured: bool | None = field(default=None, repr=False)

@@ -25,9 +25,12 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     event,
+    inspect,
+    text,
 )
-from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.engine import Connection, Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.schema import CreateColumn
 
 
 class UTCDateTime(TypeDecorator):
@@ -62,6 +65,8 @@ agents = Table(
     Column("signed_in", Boolean, nullable=False, default=False),
     Column("last_seen_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
+    # desk.agents.ROLES: an admin sees everyone's analytics, an agent only their own.
+    Column("role", String(16), nullable=False, default="agent", server_default="agent"),
 )
 
 handoffs = Table(
@@ -346,7 +351,21 @@ async def open_database(url: str) -> AsyncEngine:
     engine = make_engine(url)
     async with engine.begin() as connection:
         await connection.run_sync(metadata.create_all)
+        await connection.run_sync(add_missing_columns)
     return engine
+
+
+# Columns added to tables older desk databases already have: create_all leaves existing tables alone.
+ADDED_COLUMNS = ((agents, "role"),)
+
+
+def add_missing_columns(connection: Connection) -> None:
+    """The idempotent migration step: ALTER TABLE ... ADD COLUMN for each added column a table lacks."""
+    inspector = inspect(connection)
+    for table, name in ADDED_COLUMNS:
+        if name not in {column["name"] for column in inspector.get_columns(table.name)}:
+            definition = CreateColumn(table.c[name]).compile(dialect=connection.dialect)
+            connection.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {definition}"))
 
 
 def utcnow() -> datetime:

@@ -20,7 +20,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ PICK_PAYLOAD = "/choose_article"
 PERSON_PAYLOAD = "/request_human"
 DEFAULT_TRACKER_DB = "var/tracker.db"  # endpoints.yml's TRACKER_DB as `make run` sets it
 OUTCOMES = ("answer", "suggest", "unknown")
+Event = tuple[str, str, float, dict]  # (sender, event type, timestamp, event) as the tracker store holds it
 
 
 def tracker_db_path() -> Path:
@@ -53,7 +54,7 @@ def tracker_url(location: str | Path | None) -> str:
     return f"sqlite:///file:{path.resolve()}?mode=ro&uri=true"
 
 
-def tracker_events(location: str | Path | None, since: float | None = None) -> Iterator[tuple[str, str, float, dict]]:
+def tracker_events(location: str | Path | None, since: float | None = None) -> Iterator[Event]:
     """(sender, event type, timestamp, event) from the ``events`` table Rasa's SQLTrackerStore writes, per sender in order."""
     engine = sqlalchemy.create_engine(tracker_url(location))
     query = "SELECT sender_id, type_name, timestamp, data FROM events"
@@ -78,23 +79,36 @@ class KBTurn:
     outcome: str | None = None  # answer, suggest, unknown; None if the KB was unavailable
     article_id: str | None = None  # the article answered, or the first one offered
     next_step: str = "left"  # picked, person, helpful, not_helpful, asked or left
+    at: float = 0.0  # when it was asked (Unix time)
+    channel: str | None = None  # the input channel of the question (rest, socketio, telegram, ...)
+    picked_article: str | None = None  # the offered article the shopper chose, if any
+
 
 
 def kb_turns(location: str | Path | None, since: float | None = None) -> list[KBTurn]:
     """Every KB turn in the tracker store (from ``since``, a Unix time), in conversation order."""
+    return turns_from_events(tracker_events(location, since))
+
+
+def turns_from_events(events: Iterable[Event]) -> list[KBTurn]:
+    """The KB turns in ``events`` (as :func:`tracker_events` yields them: per sender, in order)."""
     turns: list[KBTurn] = []
     language: dict[str, str] = {}
     pending: dict[str, str] = {}  # sender -> their latest typed message, until the bot acts on it
     last: dict[str, KBTurn] = {}  # sender -> their latest KB turn
     messages_since: dict[str, int] = {}  # sender -> shopper messages after that turn
-    for sender, type_name, _, event in tracker_events(location, since):
+    asked: dict[str, tuple[float, str | None]] = {}  # sender -> when and where the pending message came
+    for sender, type_name, timestamp, event in events:
         turn, later = last.get(sender), messages_since.get(sender, 0)
         if type_name == "user":
             text = (event.get("text") or "").strip()
             if turn is not None and later == 0:
                 turn.next_step = _next_step(text)
+                if turn.next_step == "picked":
+                    turn.picked_article = _picked_article(text)
             messages_since[sender] = later + 1
             pending[sender] = "" if text.startswith("/") else text  # button payloads are not questions
+            asked[sender] = (timestamp, event.get("input_channel"))
         elif type_name == "slot":
             name, value = event.get("name"), event.get("value")
             if name == "language" and value:
@@ -104,12 +118,28 @@ def kb_turns(location: str | Path | None, since: float | None = None) -> list[KB
             elif turn is not None and later == 0 and name == "kb_candidates" and value and turn.article_id is None:
                 turn.article_id = value[0].get("article_id")
         elif type_name == "action" and event.get("name") == KB_ACTION and pending.get(sender):
-            last[sender] = KBTurn(sender, pending.pop(sender), language.get(sender))
+            at, channel = asked.get(sender, (timestamp, None))
+            last[sender] = KBTurn(sender, pending.pop(sender), language.get(sender), at=at, channel=channel)
             messages_since[sender] = 0
             turns.append(last[sender])
-        elif type_name == "action" and event.get("name") == HANDOFF_ACTION and turn is not None and later <= 1:
+        elif type_name == "action" and event.get("name") == HANDOFF_ACTION and turn is not None and later <= _reply_window(turn):
             turn.next_step = "person"
     return turns
+
+
+def _reply_window(turn: KBTurn) -> int:
+    # A person asked for right after the picked article's answer is the same turn's verdict.
+    return 2 if turn.picked_article is not None else 1
+
+
+def _picked_article(payload: str) -> str | None:
+    """The article id in a ``/choose_article{"article_id": ...}`` payload."""
+    try:
+        entities = json.loads(payload[len(PICK_PAYLOAD) :] or "{}")
+    except json.JSONDecodeError:
+        return None
+    article = entities.get("article_id") if isinstance(entities, dict) else None
+    return article if isinstance(article, str) else None
 
 
 def _next_step(text: str) -> str:
