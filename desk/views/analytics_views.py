@@ -23,7 +23,7 @@ from desk.views.render import render
 log = logging.getLogger(__name__)
 PERIODS = {"7": "7 days", "30": "30 days", "90": "90 days", "365": "a year"}
 DEFAULT_PERIOD = "30"
-KB_EDITOR = "/kb"  # the KB page; ?new_question=...&language=... opens a new article with the question filled in
+KB_EDITOR = "/kb/articles/new"  # the desk's article editor (kb_edit_views): ?question=...&lang=... fills the new article in
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ async def _report(request: web.Request, filters: Filters) -> dict[str, Any]:
 
 
 def _kb_link(lang: str, question: str) -> str:
-    return f"{KB_EDITOR}?{urlencode({'new_question': question, 'language': lang})}"
+    return f"{KB_EDITOR}?{urlencode({'question': question, 'lang': lang})}"
 
 
 async def analytics_page(request: web.Request) -> web.Response:

@@ -77,12 +77,15 @@ def test_filters_narrow_the_numbers(anna: AgentClient, month: Month) -> None:
 
 def test_each_cluster_opens_the_kb_page_with_its_question(anna: AgentClient) -> None:
     text = page(anna)
-    links = [html.unescape(href) for href in re.findall(r'href="(/kb\?new_question=[^"]+)"', text)]
+    links = [html.unescape(href) for href in re.findall(r'href="(/kb/articles/new\?question=[^"]+)"', text)]
     assert links
     query = parse_qs(urlparse(links[0]).query)
-    assert query["language"][0] in ("en", "pl", "ru") and query["new_question"][0]
+    assert query["lang"][0] in ("en", "pl", "ru") and query["question"][0]
     moon = [parse_qs(urlparse(link).query) for link in links if "moon" in link.lower()]
-    assert moon and moon[0]["language"] == ["en"]
+    assert moon and moon[0]["lang"] == ["en"]
+    # The editor opens with the cluster's question filled in.
+    editor = anna.http.get(links[0], headers={"Accept": "text/html"})
+    assert editor.status_code == 200 and query["question"][0] in html.unescape(editor.text), editor.text
 
 
 def test_an_agent_sees_only_their_own_numbers(ben: AgentClient, anna: AgentClient, month: Month) -> None:
