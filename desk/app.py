@@ -16,6 +16,7 @@ from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from business_hours import SupportHours, load_support_hours
+from desk import closing
 from desk.auth import auth_middleware
 from desk.broker import EventSource
 from desk.broker.sql_broker import SQLEventSource
@@ -26,6 +27,7 @@ from desk.follower import EventFollower
 from desk.rasa_client import RasaClient
 from desk.security import LoginLimiter, SessionCookies, security_headers
 from desk.settings import DeskSettings
+from desk.transcript_mail import TranscriptMailer
 from desk.views import agent_views, auth_views, bot_api, kb_views
 from http_guard import body_size_limit
 
@@ -83,12 +85,17 @@ def _lifecycle(source: EventSource, run_background: bool):
         settings = desk.settings
         desk.engine = await open_database(settings.database_url)
         async with aiohttp.ClientSession() as http:
-            desk.rasa = RasaClient(settings.rasa_url, settings.rasa_token, http)
-            desk.follower = EventFollower(desk.engine, source, desk.rasa, desk.clock)
+            desk.rasa = RasaClient(settings.rasa_url, settings.rasa_token, http, channel_token=settings.bot_token)
+            desk.transcripts = TranscriptMailer(desk.rasa, settings.smtp)
+            desk.follower = EventFollower(desk.engine, source, desk.rasa, desk.clock, on_change=desk.live.changed)
             desk.delivery = TicketDelivery(
                 desk.engine, http, desk.clock, settings.smtp, settings.ticket_webhook_url, settings.ticket_webhook_secret
             )
-            tasks = [asyncio.create_task(desk.follower.run()), asyncio.create_task(desk.delivery.run())] if run_background else []
+            tasks = [
+                asyncio.create_task(desk.follower.run()),
+                asyncio.create_task(desk.delivery.run()),
+                asyncio.create_task(closing.run(desk.engine, desk.rasa, desk.hours, desk.clock)),
+            ] if run_background else []
             try:
                 yield
             finally:

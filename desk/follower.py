@@ -69,13 +69,15 @@ class EventFollower:
         source: EventSource,
         rasa: RasaClient,
         clock: Callable[[], datetime],
-        poll_seconds: float = 0.5,
+        poll_seconds: float = 0.1,
+        on_change: Callable[[], None] = lambda: None,
     ):
         self._engine = engine
         self._source = source
         self._rasa = rasa
         self._clock = clock
         self._poll_seconds = poll_seconds
+        self._on_change = on_change  # wakes the agents' pages that wait for news (desk/live.py)
         self._new_history = asyncio.Event()
         self._loading: dict[int, asyncio.Task] = {}  # handoff id -> its history read in progress
         # A history moves the messages that arrived meanwhile behind it: no message may be appended during that.
@@ -95,7 +97,9 @@ class EventFollower:
             try:
                 applied = await self.catch_up()
                 backoff = self._poll_seconds
-                if not applied:
+                if applied:
+                    self._on_change()
+                else:
                     await asyncio.sleep(self._poll_seconds)
             except asyncio.CancelledError:
                 raise

@@ -65,7 +65,30 @@ async def post_csat(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
+async def post_typing(request: web.Request) -> web.Response:
+    """The shopper is typing (or stopped): from the widget through the socket.io channel."""
+    desk = desk_of(request)
+    body = await _json_body(request)
+    sender_id = body.get("sender_id") if isinstance(body, dict) else None
+    if not isinstance(sender_id, str) or not sender_id:
+        return web.json_response({"error": "sender_id is required"}, status=400)
+    desk.typing.set(sender_id, bool(body.get("typing")), desk.clock())
+    desk.live.changed()
+    return web.json_response({"ok": True})
+
+
+async def post_transcript(request: web.Request) -> web.Response:
+    """The shopper asked for the conversation by e-mail (widget, through the socket.io channel)."""
+    body = await _json_body(request)
+    sender_id = body.get("sender_id") if isinstance(body, dict) else None
+    if not isinstance(sender_id, str) or not sender_id:
+        return web.json_response({"error": "sender_id is required"}, status=400)
+    return web.json_response(await desk_of(request).transcripts.send(sender_id))
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/bot/availability", get_availability)
     app.router.add_post("/api/bot/tickets", post_ticket)
     app.router.add_post("/api/bot/csat", post_csat)
+    app.router.add_post("/api/bot/typing", post_typing)
+    app.router.add_post("/api/bot/transcripts", post_transcript)
