@@ -20,9 +20,11 @@ export function openStore(storage = localStorageOrNull(), now = Date.now()) {
   const state = { ...fresh, ...load(storage, now) };
   return {
     state,
-    /** Another tab of this browser saved the conversation: take its state (same session). */
+    /** Another tab of this browser saved the conversation: take its state (same session), but keep
+     * this tab's own outbox: each tab sends what was written in it, so nothing goes twice. */
     reload() {
-      Object.assign(state, load(storage, Date.now()));
+      const { outbox } = state;
+      Object.assign(state, load(storage, Date.now()), { outbox });
     },
     save() {
       if (state.messages.length > MAX_MESSAGES) state.messages.splice(0, state.messages.length - MAX_MESSAGES);

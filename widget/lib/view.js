@@ -130,11 +130,11 @@ export function createView(doc, settings, t, on) {
     // Choices are offered only with the bot's messages since the shopper's last one.
     showHistory(records) {
       const lastUser = records.findLastIndex((record) => record.from === "user");
-      ui.log.setAttribute("aria-live", "off");
+      ui.liveLog.setAttribute("aria-live", "off");
       ui.log.replaceChildren(...records.map((record, i) => itemWithChoices(record, i > lastUser, records[i + 1])));
       showHumanBar();
       revealAnswer();
-      requestAnimationFrame(() => ui.log.setAttribute("aria-live", "polite"));
+      requestAnimationFrame(() => ui.liveLog.setAttribute("aria-live", "polite"));
     },
     appendMessage(record, previous) {
       if (continues(previous, record)) ui.log.lastElementChild?.classList.add("msg--continued");
@@ -246,16 +246,21 @@ function buildDom(doc, settings, t) {
   scroller.tabIndex = 0;
   scroller.setAttribute("aria-label", t("conversation"));
   scroller.setAttribute("role", "region");
+  // The live region wraps the list, so the messages keep their list semantics (role="log" on the
+  // <ol> itself would leave its <li> outside any list: axe-core's "listitem").
+  const liveLog = el("div", "live-log");
+  liveLog.setAttribute("role", "log");
+  liveLog.setAttribute("aria-label", t("conversation"));
+  liveLog.setAttribute("aria-live", "polite");
   const log = el("ol", "log");
-  log.setAttribute("role", "log");
-  log.setAttribute("aria-label", t("conversation"));
+  liveLog.append(log);
   const typing = el("div", "typing");
   typing.hidden = true;
   typing.append(el("span", "dot"), el("span", "dot"), el("span", "dot"), el("span", "sr-only", t("typing")));
   const agentTyping = el("p", "agent-typing");
   agentTyping.hidden = true;
   agentTyping.setAttribute("role", "status");
-  scroller.append(log, typing, agentTyping);
+  scroller.append(liveLog, typing, agentTyping);
 
   const human = el("button", "human");
   human.type = "button";
@@ -286,5 +291,8 @@ function buildDom(doc, settings, t) {
 
   panel.append(header, offline, scroller, humanBar, form, counter);
   root.append(launcher, panel);
-  return { root, launcher, badge, panel, close, status, offline, scroller, log, typing, human, humanBar, transcript, form, input, counter, agentTyping };
+  return {
+    root, launcher, badge, panel, close, status, offline, scroller, liveLog, log, typing, agentTyping,
+    human, humanBar, transcript, form, input, counter,
+  };
 }
