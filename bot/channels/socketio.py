@@ -36,6 +36,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,8 @@ AGENT_TYPING_EVENT = "agent_typing"
 TRANSCRIPT_EVENT = "transcript"  # the widget's request {session_id}, and the answer {sent, reason?}
 REPLAY_MIN_SESSION_ID_CHARS = 32  # 128 bits in hex: an id nobody can guess
 MAX_REPLAYED = 100
+TYPING_MIN_SECONDS = 0.5
+MAX_TYPING_SOCKETS = 10_000
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -175,10 +178,23 @@ class ShopSocketIOInput(SocketIOInput):
         async def team_status(sid: str, _data: Any = None) -> None:
             await sio.emit(TEAM_EVENT, await desk.team_status(), room=sid, namespace=self.namespace)
 
+        # sid -> (when its last "typing" went to the desk, whether it is typing as the desk knows)
+        typing_forwarded: dict[str, tuple[float, bool]] = {}
+
         async def user_typing(sid: str, data: Any) -> None:
             session_id = data.get("session_id") if isinstance(data, dict) else None
-            if in_session(sid, session_id):
-                await desk.shopper_typing(session_id, bool(data.get("typing")))
+            if not in_session(sid, session_id):
+                return
+            typing, now = bool(data.get("typing")), time.monotonic()
+            last, known_typing = typing_forwarded.get(sid, (float("-inf"), False))
+            # The widget says "typing" every 2 s at most; a client saying it more often is dropped, not the desk
+            # flooded. "Stopped" goes only after a "typing" that went.
+            if (typing and now - last < TYPING_MIN_SECONDS) or (not typing and not known_typing):
+                return
+            if len(typing_forwarded) > MAX_TYPING_SOCKETS:
+                typing_forwarded.clear()
+            typing_forwarded[sid] = (now if typing else last, typing)
+            await desk.shopper_typing(session_id, typing)
 
         async def transcript_request(sid: str, data: Any) -> None:
             session_id = data.get("session_id") if isinstance(data, dict) else None

@@ -108,7 +108,6 @@ async def conversation_updates(request: web.Request) -> web.Response:
     something changes (desk/live.py), at most that long.
     """
     desk = desk_of(request)
-    handoff = await _handoff_or_404(request)
     try:
         after = int(request.query.get("after", "0"))
         wait = float(request.query.get("wait", "0"))
@@ -116,6 +115,8 @@ async def conversation_updates(request: web.Request) -> web.Response:
         after, wait = 0, 0.0
     deadline = time.monotonic() + wait
     while True:
+        seen = desk.live.version  # before looking: a change from here on ends the wait below at once
+        handoff = await _handoff_or_404(request)
         messages = await handoffs.messages_after(desk.engine, handoff["id"], after)
         typing_now = desk.typing.is_typing(handoff["sender_id"], desk.clock())
         unchanged = handoff["status"] == request.query.get("status") and str(typing_now).lower() == request.query.get("typing")
@@ -123,8 +124,7 @@ async def conversation_updates(request: web.Request) -> web.Response:
         if messages or not unchanged or left <= 0:
             break
         # A typing signal ends by itself, without a change to wake us: look again soon while one is shown.
-        await desk.live.wait(min(left, TYPING_RECHECK_SECONDS) if typing_now else left)
-        handoff = await _handoff_or_404(request)
+        await desk.live.wait(seen, min(left, TYPING_RECHECK_SECONDS) if typing_now else left)
     return web.json_response(
         {
             "status": handoff["status"],

@@ -7,6 +7,7 @@ import asyncio
 
 from desk import handoffs
 from desk.closing import offer_tickets_after_hours
+from desk.live import LiveChanges
 from desk.transcript_mail import shopper_email
 from tests.desk.conftest import Harness
 from tests.desk.test_agent_desk import claim, handed_off, post_json
@@ -84,3 +85,10 @@ def test_the_transcript_goes_only_to_an_address_the_conversation_proved_or_left_
     assert shopper_email({"events": proven}) == "magda@example.com"
     assert shopper_email({"events": [slot("order_verifier", "not@checked.example")]}) is None
     assert shopper_email({"events": [*proven, slot("ticket_email", "later@example.com")]}) == "later@example.com"
+
+
+async def test_a_change_while_a_request_is_still_looking_is_not_slept_through() -> None:
+    live = LiveChanges()
+    seen = live.version
+    live.changed()  # lands after the request noted the version, before it waits
+    await asyncio.wait_for(live.wait(seen, 10), 1)
