@@ -20,6 +20,7 @@ from orders.extraction import extract
 
 DESK = DeskClient.from_settings()
 HOURS = load_support_hours()
+SAY_MINUTES_FROM = 2  # shorter waits are not given in minutes ("about 1 minutes")
 REASONS = frozenset({"shopper_asked", "not_understood", "verification_failed", "order_delayed"})
 
 
@@ -42,11 +43,11 @@ class ActionHandoff(Action):
         team = await DESK.availability()
         if team and team.get("open") and team.get("agents_online", 0) > 0:
             wait = team.get("expected_wait_minutes")
-            dispatcher.utter_message(
-                response="utter_handoff_connecting",
-                position=str(int(team.get("queue_length", 0)) + 1),
-                minutes=str(wait if wait is not None else "a few"),
-            )
+            position = str(int(team.get("queue_length", 0)) + 1)
+            if isinstance(wait, int | float) and wait >= SAY_MINUTES_FROM:
+                dispatcher.utter_message(response="utter_handoff_connecting", position=position, minutes=str(round(wait)))
+            else:  # a wait under two minutes (or unknown) is "in a moment", never "about 0 minutes"
+                dispatcher.utter_message(response="utter_handoff_connecting_now", position=position)
             return [reason, ConversationPaused()]
         language = tracker.get_slot("language") or "en"
         opening = self._next_person_text(language, (team or {}).get("next_opening"))

@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from business_hours import SupportHours, load_support_hours
 from customers import CustomerDirectory, IdentityDigests
+from desk import closing
 from desk.attachments import MAX_ATTACHMENT_BYTES
 from desk.auth import auth_middleware
 from desk.broker import EventSource, open_event_source
@@ -32,6 +33,7 @@ from desk.live import Changes, bump_after_posts
 from desk.rasa_client import RasaClient
 from desk.security import LoginLimiter, SessionCookies, security_headers
 from desk.settings import DeskSettings
+from desk.transcript_mail import TranscriptMailer
 from desk.views import (
     agent_views,
     analytics_views,
@@ -136,7 +138,8 @@ def _lifecycle(source: EventSource, run_background: bool):
         settings = desk.settings
         desk.engine = await open_database(settings.database_url)
         async with aiohttp.ClientSession() as http:
-            desk.rasa = RasaClient(settings.rasa_url, settings.rasa_token, http)
+            desk.rasa = RasaClient(settings.rasa_url, settings.rasa_token, http, channel_token=settings.bot_token)
+            desk.transcripts = TranscriptMailer(desk.rasa, settings.smtp)
             desk.customers = CustomerDirectory(desk.engine, IdentityDigests(customer_key(settings)))
             desk.follower = EventFollower(
                 desk.engine, source, desk.rasa, desk.clock, customers=desk.customers, on_change=desk.changes.bump
@@ -146,7 +149,8 @@ def _lifecycle(source: EventSource, run_background: bool):
             )
             desk.analytics = await asyncio.to_thread(AnalyticsService.for_config, settings.config_path, settings, desk.hours)
             schedule = AnalyticsSchedule(desk.analytics, settings.smtp, desk.clock)
-            loops = (desk.follower.run(), desk.delivery.run(), schedule.run()) if run_background else ()
+            closing_time = closing.run(desk.engine, desk.rasa, desk.hours, desk.clock)
+            loops = (desk.follower.run(), desk.delivery.run(), schedule.run(), closing_time) if run_background else ()
             tasks = [asyncio.create_task(loop) for loop in loops]
             try:
                 yield

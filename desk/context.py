@@ -21,6 +21,7 @@ from desk.live import Changes
 from desk.rasa_client import RasaClient
 from desk.security import LoginLimiter
 from desk.settings import DeskSettings
+from desk.transcript_mail import TranscriptMailer
 from kb_index.settings import load_kb_settings
 
 if TYPE_CHECKING:  # analytics imports desk modules; the desk reaches it only at run time
@@ -41,6 +42,7 @@ class Desk:
     rasa: RasaClient | None = None
     follower: EventFollower | None = None
     delivery: TicketDelivery | None = None
+    transcripts: TranscriptMailer | None = None
     analytics: AnalyticsService | None = None
     customers: CustomerDirectory | None = None
     _kb_editor: KBEditor | None = field(default=None, repr=False)

@@ -82,7 +82,7 @@ handoffs = Table(
     Column("kb_candidates", JSON),
     Column("status", String(16), nullable=False),  # waiting, active, ended
     Column("claimed_by", Integer, ForeignKey("agents.id")),
-    Column("ended_by", String(16)),  # agent, shopper, bot
+    Column("ended_by", String(16)),  # agent, shopper, bot, hours (support hours ended while waiting: desk/closing.py)
     Column("created_at", UTCDateTime, nullable=False),
     Column("claimed_at", UTCDateTime),
     Column("ended_at", UTCDateTime),

@@ -110,7 +110,7 @@ class EventFollower:
                 backoff = self._poll_seconds
                 if applied:
                     self._on_change()
-                if not applied:
+                else:
                     await asyncio.sleep(self._poll_seconds)
             except asyncio.CancelledError:
                 raise

@@ -20,6 +20,7 @@ from yarl import URL
 
 TIMEOUT = aiohttp.ClientTimeout(total=10)
 HANDOFF_ENDED_INTENT = "handoff_ended"
+REQUEST_HUMAN_INTENT = "request_human"
 # Printable ASCII (U+0021..U+007E) except the two characters that end a URL path.
 ROUTABLE_SENDER_ID = re.compile(r'[!"$->@-~]+')
 _ABOUT_CHARACTER = (
@@ -51,11 +52,17 @@ def unroutable_reason(sender_id: str) -> str | None:
     return "the conversation id contains " + ", ".join(found)
 
 
+TYPING_TIMEOUT = aiohttp.ClientTimeout(total=2)
+
+
 class RasaClient:
-    def __init__(self, base_url: str, token: str, session: aiohttp.ClientSession):
+    """``channel_token``: the bot token the socket.io channel takes from the desk (bot/channels/desk_link.py)."""
+
+    def __init__(self, base_url: str, token: str, session: aiohttp.ClientSession, channel_token: str | None = None):
         self._base_url = base_url.rstrip("/")
         self._token = token
         self._session = session
+        self._channel_token = channel_token
 
     def _url(self, sender_id: str, path: str) -> URL:
         reason = unroutable_reason(sender_id)
@@ -107,3 +114,23 @@ class RasaClient:
         await self._request("POST", sender_id, "tracker/events", {}, resume)
         trigger = {"name": HANDOFF_ENDED_INTENT}
         await self._request("POST", sender_id, "trigger_intent", {"output_channel": "latest"}, trigger)
+
+    async def offer_ticket(self, sender_id: str) -> None:
+        """Resume the conversation and ask the bot for a person again: with the team closed it offers a ticket."""
+        resume = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+        await self._request("POST", sender_id, "tracker/events", {}, resume)
+        await self._request("POST", sender_id, "trigger_intent", {"output_channel": "latest"}, {"name": REQUEST_HUMAN_INTENT})
+
+    async def agent_typing(self, sender_id: str, agent_name: str, typing: bool) -> None:
+        """Tell the widget an agent is (no longer) typing: the socket.io channel's own route, not Rasa's HTTP API."""
+        if not self._channel_token:
+            raise RasaError("no bot token to reach the socket.io channel with")
+        url = f"{self._base_url}/webhooks/socketio/typing"
+        body = {"sender_id": sender_id, "agent_name": agent_name, "typing": typing}
+        headers = {"Authorization": f"Bearer {self._channel_token}"}
+        try:
+            async with self._session.post(url, json=body, headers=headers, timeout=TYPING_TIMEOUT) as response:
+                if response.status >= 400:
+                    raise RasaError(f"POST /webhooks/socketio/typing answered {response.status}")
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise RasaError(f"POST /webhooks/socketio/typing failed: {type(error).__name__}") from error

@@ -181,6 +181,8 @@ class NoSilence:
             )
             language = shopper_language(tracker, message.metadata)
             text = apology_text(agent.domain.responses[APOLOGY], language, self._email)
-            tracker.update(BotUttered(text, metadata={"utter_action": APOLOGY}))
+            apology = BotUttered(text, metadata={"utter_action": APOLOGY})
+            tracker.update(apology)
             await agent.tracker_store.save(tracker)
-        await output.inner.send_response(message.sender_id, {"text": text})
+        # With its timestamp, as every bot message: the widget knows it has it and a replay does not repeat it.
+        await output.inner.send_response(message.sender_id, {"text": text, "timestamp": apology.timestamp})

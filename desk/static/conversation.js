@@ -1,4 +1,4 @@
-// One conversation: new messages are read when the desk reports a change; replies and notes are sent without reloading.
+// One conversation: new messages arrive by long polling (the desk answers when something changes); replies and notes are sent without reloading.
 "use strict";
 
 (() => {
@@ -59,17 +59,28 @@
     }));
   }
 
+  // Long polling: the desk answers at once when something is new, else when something changes (at most 20 s).
+  let typingShown = false;
   async function poll() {
     try {
-      const update = await desk.getJSON(`/conversations/${id}/updates.json?after=${lastId}`);
-      if (!update) return;
+      const query = `after=${lastId}&wait=20&status=${encodeURIComponent(status)}&typing=${typingShown}`;
+      const update = await desk.getJSON(`/conversations/${id}/updates.json?${query}`);
+      if (!update) return false;
       update.messages.forEach(addMessage);
       renderNotes(update.notes);
+      typingShown = update.shopper_typing;
+      document.dispatchEvent(new CustomEvent("desk:update", { detail: update })); // typing.js and the like
       // Claimed, ended or handed back elsewhere: the page's buttons no longer fit; show the new state.
       if (update.status !== status) window.location.reload();
+      return true;
     } catch (error) {
       console.warn("update failed", error);
+      return false;
     }
+  }
+
+  async function follow() {
+    for (;;) if (!(await poll())) await new Promise((resume) => setTimeout(resume, 1000));
   }
 
   function sendOnEnter(textarea, form) {
@@ -121,7 +132,7 @@
 
   desk.localizeTimes(document);
   log.scrollTop = log.scrollHeight;
-  desk.onChange(poll);
+  follow();
 })();
 
 // Working faster: saved replies and KB answers go into the reply box, where the agent can still edit them.

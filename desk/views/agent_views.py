@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from aiohttp import web
 
@@ -21,6 +22,7 @@ from monitoring.metrics import DELIVERY_FAILURES
 
 log = logging.getLogger(__name__)
 MAX_TEXT_CHARS = 4000
+TYPING_RECHECK_SECONDS = 1.0
 # Fixed messages shown after a redirect (?notice=...): never text taken from the request.
 NOTICES = {
     "taken": "Another agent has just taken that conversation.",
@@ -128,28 +130,67 @@ async def conversation_page(request: web.Request) -> web.Response:
 
 
 async def conversation_updates(request: web.Request) -> web.Response:
-    """What changed since the page's last message: polled by the page, so new shopper messages appear without reload."""
+    """What changed since the page's last message, so new shopper messages appear without reload.
+
+    ``wait=<seconds>`` (long polling): when there is no new message and the status and the
+    shopper's typing are as the page shows them (``status``, ``typing``), the answer waits until
+    something changes (desk/live.py), at most that long.
+    """
     desk = desk_of(request)
-    handoff = await _handoff_or_404(request)
     try:
         after = int(request.query.get("after", "0"))
+        wait = float(request.query.get("wait", "0"))
     except ValueError:
-        after = 0
+        after, wait = 0, 0.0
+    deadline = time.monotonic() + wait
+    while True:
+        seen = desk.changes.version  # before looking: a change from here on ends the wait below at once
+        handoff = await _handoff_or_404(request)
+        messages = await handoffs.messages_after(desk.engine, handoff["id"], after)
+        typing_now = desk.typing.is_typing(handoff["sender_id"], desk.clock())
+        unchanged = handoff["status"] == request.query.get("status") and str(typing_now).lower() == request.query.get("typing")
+        left = deadline - time.monotonic()
+        if messages or not unchanged or left <= 0:
+            break
+        # A typing signal ends by itself, without a change to wake us: look again soon while one is shown.
+        await desk.changes.wait_after(seen, min(left, TYPING_RECHECK_SECONDS) if typing_now else left)
     return web.json_response(
         {
             "status": handoff["status"],
             "agent_name": handoff["agent_name"],
             "mine": handoff["claimed_by"] == current_agent(request).id,
-            "messages": [message_json(row) for row in await handoffs.messages_after(desk.engine, handoff["id"], after)],
+            "messages": [message_json(row) for row in messages],
             "notes": [note_json(row) for row in await handoffs.notes_for(desk.engine, handoff["id"])],
+            "shopper_typing": typing_now,
         }
     )
+
+
+async def typing(request: web.Request) -> web.Response:
+    """The agent is typing a reply (or stopped): shown in the shopper's widget as "<name> is typing"."""
+    desk = desk_of(request)
+    handoff = await _handoff_or_404(request)
+    agent = current_agent(request)
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    if handoff["status"] != "active" or handoff["claimed_by"] != agent.id:
+        return web.json_response({"error": NOTICES["not_yours"]}, status=409)
+    now_typing = bool(isinstance(body, dict) and body.get("typing"))
+    try:
+        await desk.rasa.agent_typing(handoff["sender_id"], agent.display_name, now_typing)
+    except RasaError as error:  # only a hint to the shopper: the reply itself still goes
+        log.info("handoff %s: typing not shown: %s", handoff["id"], error)
+        return web.json_response({"ok": False}, status=202)
+    return web.json_response({"ok": True})
 
 
 async def claim(request: web.Request) -> web.Response:
     desk = desk_of(request)
     handoff = await _handoff_or_404(request)
     if await handoffs.claim(desk.engine, handoff["id"], current_agent(request).id, desk.clock()):
+        desk.changes.bump()
         raise web.HTTPSeeOther(f"/conversations/{handoff['id']}")
     raise web.HTTPSeeOther("/?notice=taken")
 
@@ -178,6 +219,7 @@ async def add_note(request: web.Request) -> web.Response:
     handoff = await _handoff_or_404(request)
     text = await text_from_json(request)
     await handoffs.add_note(desk.engine, handoff["id"], current_agent(request).id, text, desk.clock())
+    desk.changes.bump()
     return web.json_response(
         {"notes": [note_json(row) for row in await handoffs.notes_for(desk.engine, handoff["id"])]}, status=201
     )
@@ -195,6 +237,7 @@ async def end(request: web.Request) -> web.Response:
     except RasaError as error:
         log.warning("handoff %s: end not delivered: %s", handoff["id"], error)
         raise web.HTTPSeeOther(f"{target}?notice=rasa_down") from error
+    desk.changes.bump()
     raise web.HTTPSeeOther(f"{target}?notice=ended")
 
 
@@ -208,4 +251,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/conversations/{handoff_id}/claim", claim)
     app.router.add_post("/conversations/{handoff_id}/reply", reply)
     app.router.add_post("/conversations/{handoff_id}/notes", add_note)
+    app.router.add_post("/conversations/{handoff_id}/typing", typing)
     app.router.add_post("/conversations/{handoff_id}/end", end)

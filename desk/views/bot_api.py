@@ -88,8 +88,33 @@ async def post_attachment(request: web.Request) -> web.Response:
     return web.json_response(attachment, status=201)
 
 
+async def post_typing(request: web.Request) -> web.Response:
+    """The shopper is typing (or stopped): from the widget through the socket.io channel."""
+    desk = desk_of(request)
+    body = await _json_body(request)
+    sender_id = body.get("sender_id") if isinstance(body, dict) else None
+    if not isinstance(sender_id, str) or not sender_id:
+        return web.json_response({"error": "sender_id is required"}, status=400)
+    desk.typing.set(sender_id, bool(body.get("typing")), desk.clock())
+    desk.changes.bump()
+    return web.json_response({"ok": True})
+
+
+async def post_transcript(request: web.Request) -> web.Response:
+    """The shopper asked for the conversation by e-mail (widget, through the socket.io channel)."""
+    body = await _json_body(request)
+    sender_id = body.get("sender_id") if isinstance(body, dict) else None
+    if not isinstance(sender_id, str) or not sender_id:
+        return web.json_response({"error": "sender_id is required"}, status=400)
+    return web.json_response(await desk_of(request).transcripts.send(sender_id))
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/bot/availability", get_availability)
     app.router.add_post("/api/bot/tickets", post_ticket)
     app.router.add_post("/api/bot/csat", post_csat)
     app.router.add_post(ATTACHMENTS_PATH, post_attachment)
+
+
+    app.router.add_post("/api/bot/typing", post_typing)
+    app.router.add_post("/api/bot/transcripts", post_transcript)

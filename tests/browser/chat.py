@@ -58,4 +58,4 @@ class Chat:
         return self.log.locator(".choices button")
 
     def session_id(self) -> str:
-        return json.loads(self.page.evaluate(f"sessionStorage.getItem({STORAGE_KEY!r})"))["sessionId"]
+        return json.loads(self.page.evaluate(f"localStorage.getItem({STORAGE_KEY!r})"))["sessionId"]

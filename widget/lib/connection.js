@@ -3,6 +3,9 @@
 // Protocol: after every (re)connect the client sends `session_request` with its session id and
 // Rasa answers `session_confirm`; only then is the socket in the session's room, where Rasa
 // sends `bot_uttered`. Messages go out as `user_uttered` {message, session_id, metadata}.
+// `session_request` also carries `last_seen`, the newest bot event time the widget shows: the
+// channel (bot/channels/socketio.py) sends again what the bot said from then on, so a message an
+// agent sent while the shopper was between two pages is not lost; `session_settings` follows.
 //
 // Nothing the shopper sent is dropped: messages wait in the outbox until Rasa acknowledges them.
 // Rasa's handler returns after the bot's turn, so the acknowledgement also means its answers were
@@ -21,9 +24,11 @@ export class Connection {
 
   /**
    * io: the socket.io client's io(); outbox(): the pending [{id, message}] in order;
-   * events: {message(payload), status("connecting" | "online" | "offline"), delivered(id)}.
+   * events: {message(payload), status("connecting" | "online" | "offline"), delivered(id), settings(data),
+   *   team({available}), agentTyping({typing, agent_name}), transcript({sent, reason})};
+   * lastSeen(): the newest bot event time shown (seconds; 0 for none).
    */
-  constructor(io, { rasaUrl, socketPath, sessionId, chosenLanguage }, outbox, events) {
+  constructor(io, { rasaUrl, socketPath, sessionId, chosenLanguage }, outbox, events, lastSeen) {
     this.#sessionId = sessionId;
     this.#metadata = chosenLanguage ? { language: chosenLanguage } : {};
     this.#outbox = outbox;
@@ -36,7 +41,13 @@ export class Connection {
       reconnectionDelay: 500,
       reconnectionDelayMax: 4000,
     });
-    this.#socket.on("connect", () => this.#socket.emit("session_request", { session_id: this.#sessionId }));
+    this.#socket.on("connect", () =>
+      this.#socket.emit("session_request", { session_id: this.#sessionId, last_seen: lastSeen() }),
+    );
+    this.#socket.on("session_settings", (data) => events.settings(data));
+    this.#socket.on("team_status", (team) => events.team(team));
+    this.#socket.on("agent_typing", (data) => events.agentTyping(data));
+    this.#socket.on("transcript", (result) => events.transcript(result));
     this.#socket.on("session_confirm", () => {
       this.#ready = true;
       events.status("online");
@@ -73,6 +84,23 @@ export class Connection {
         if (!error || this.#socket.connected) this.#events.delivered(id);
       });
     }
+  }
+
+  /** Tell the agent (if one has the conversation) that the shopper is typing or stopped. */
+  typing(typing) {
+    if (this.#ready) this.#socket.emit("user_typing", { session_id: this.#sessionId, typing });
+  }
+
+  /** Ask for the conversation by e-mail; false when offline (nothing was asked). */
+  requestTranscript() {
+    if (!this.#ready) return false;
+    this.#socket.emit("transcript", { session_id: this.#sessionId });
+    return true;
+  }
+
+  /** Ask again whether a person is available (answered by `team_status`). */
+  askTeam() {
+    if (this.#ready) this.#socket.emit("team_status");
   }
 
   #lost() {

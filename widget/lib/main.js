@@ -2,12 +2,16 @@
 
 import { Connection } from "./connection.js";
 import { translator } from "./i18n.js";
-import { fromBotPayload, newId, userRecord } from "./messages.js";
+import { alreadyShown, fromBotPayload, lastSeen, newId, userRecord } from "./messages.js";
 import { readSettings } from "./settings.js";
-import { openStore } from "./store.js";
+import { KEY, openStore } from "./store.js";
 import { createView, widgetAlreadyOnPage } from "./view.js";
 
 const SOCKET_IO_CLIENT = new URL("../vendor/socket.io.esm.min.js", import.meta.url).href;
+const TYPING_REPEAT_MS = 2000; // the desk forgets a typing signal after 6 s
+const TYPING_IDLE_MS = 4000;
+const AGENT_TYPING_MS = 8000; // an agent's "typing" that is not repeated or ended fades by itself
+const TEAM_CHECK_MS = 60_000;
 
 /** Starts the widget with the snippet's data-* attributes (as a dataset-like object). */
 export function start(options) {
@@ -19,17 +23,35 @@ export function start(options) {
   let connection = null;
   let connecting = null;
   let status = "connecting";
+  let typingSentAt = 0;
+  let typingIdle = null;
+  let agentTypingTimer = null;
 
   const view = createView(document, settings, t, {
     open: () => setOpen(true),
     close: () => setOpen(false),
-    submit: (text) => send(userRecord(text), text),
+    submit: (text) => {
+      state.draft = ""; // sent: a reload must not put it back in the text box
+      shopperTyping(false);
+      send(userRecord(text), text);
+    },
     choose: (label, payload, stars) => send(userRecord(label, stars ? { stars } : {}), payload),
+    transcript: () => {
+      if (!connection?.requestTranscript()) add(notice(t("transcriptUnavailable")));
+    },
     draft: (text) => {
       state.draft = text;
+      shopperTyping(text.trim() !== "");
     },
   });
   window.addEventListener("pagehide", () => store.save());
+  // The conversation is shared by the browser's tabs: one that saved it is the newest state.
+  window.addEventListener("storage", (event) => {
+    if (event.key !== KEY || !event.newValue) return;
+    store.reload();
+    view.showHistory(state.messages);
+    view.setUnread(state.unread);
+  });
 
   view.showHistory(state.messages);
   view.setDraft(state.draft);
@@ -38,13 +60,35 @@ export function start(options) {
   setOpen(state.open ?? settings.startOpen, { focus: false });
   // A shopper who has talked to us may get answers (or an agent) while the chat is closed.
   if (state.messages.some((record) => record.from === "user")) connect();
+  setInterval(() => state.open && connection?.askTeam(), TEAM_CHECK_MS);
+
+  // "typing" is repeated while keys are pressed and ended by sending, emptying the box or a pause.
+  function shopperTyping(typing) {
+    clearTimeout(typingIdle);
+    if (!typing) {
+      if (typingSentAt) connection?.typing(false);
+      typingSentAt = 0;
+      return;
+    }
+    if (Date.now() - typingSentAt > TYPING_REPEAT_MS) {
+      connection?.typing(true);
+      typingSentAt = Date.now();
+    }
+    typingIdle = setTimeout(() => shopperTyping(false), TYPING_IDLE_MS);
+  }
+
+  function agentTyping({ typing, agent_name: name } = {}) {
+    clearTimeout(agentTypingTimer);
+    view.setAgentTyping(typing ? name || "" : null);
+    if (typing) agentTypingTimer = setTimeout(() => view.setAgentTyping(null), AGENT_TYPING_MS);
+  }
 
   function setOpen(open, { focus = true } = {}) {
     state.open = open;
     if (open) {
       state.unread = 0;
       view.setUnread(0);
-      if (!state.messages.length) add({ id: newId(), from: "bot", text: settings.greeting || t("greeting"), ts: Date.now() });
+      if (!state.messages.length) add(notice(settings.greeting || t("greeting")));
       connect();
     }
     store.save();
@@ -69,11 +113,18 @@ export function start(options) {
   function connect() {
     connecting ??= import(SOCKET_IO_CLIENT).then(
       ({ io }) => {
-        connection = new Connection(io, { ...settings, sessionId: state.sessionId }, () => state.outbox, {
+        const events = {
           message: received,
           status: statusChanged,
           delivered,
-        });
+          settings: settingsReceived,
+          team: (team) => view.setTeam(team),
+          agentTyping,
+          transcript: transcriptAnswered,
+        };
+        connection = new Connection(io, { ...settings, sessionId: state.sessionId }, () => state.outbox, events, () =>
+          lastSeen(state.messages),
+        );
       },
       () => {
         connecting = null; // the client did not load (offline?): the next open or message tries again
@@ -84,12 +135,30 @@ export function start(options) {
 
   function received(payload) {
     const record = fromBotPayload(payload);
-    if (!record) return;
+    if (!record || alreadyShown(state.messages, record)) return; // replayed after a reconnect, but shown already
+    if (record.from === "agent") agentTyping({ typing: false });
     add(record);
     if (!state.open) {
       state.unread += 1;
       view.setUnread(state.unread);
     }
+    store.save();
+  }
+
+  // The widget's own message (not from Rasa), in the conversation like the bot's.
+  function notice(text) {
+    return { id: newId(), from: "bot", text, ts: Date.now() };
+  }
+
+  function transcriptAnswered(result) {
+    const key = result?.sent ? "transcriptSent" : { no_email: "transcriptNoEmail", limited: "transcriptLimited" }[result?.reason];
+    add(notice(t(key || "transcriptUnavailable")));
+    store.save();
+  }
+
+  function settingsReceived(data) {
+    if (typeof data?.history_hours === "number") state.historyHours = data.history_hours;
+    if (data?.team) view.setTeam(data.team);
     store.save();
   }
 

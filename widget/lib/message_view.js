@@ -56,6 +56,7 @@ export function choicesFor(doc, record, t, choose) {
     for (const reply of record.replies) {
       const button = element(doc, "button", "reply", reply.title);
       button.type = "button";
+      button.dataset.payload = reply.payload;
       button.addEventListener("click", () => choose(reply.title, reply.payload));
       group.append(button);
     }

@@ -1,10 +1,13 @@
 // The conversation's records, as the widget stores and shows them:
-//   {id, from: "bot" | "agent" | "user", text, ts, replies?, rating?, agentName?, stars?}
+//   {id, from: "bot" | "agent" | "user", text, ts, replies?, rating?, agentName?, stars?, eventTs?}
 // `replies` are quick-reply buttons [{title, payload}]; `rating` the CSAT choice [{value, payload}];
-// `stars` the rating a shopper gave.
+// `stars` the rating a shopper gave; `eventTs` the bot event's time in Rasa's tracker (seconds),
+// which says what the widget has seen when it asks for what it missed (connection.js).
 // Bot payloads arrive from Rasa's socket.io channel as `bot_uttered` events.
 
 const RATE_PAYLOAD = /^\/rate\s*(\{.*\})\s*$/;
+// The widget's own "Talk to a person" bar gives way while the bot's choices offer the same (one button, not two).
+export const HUMAN_PAYLOAD = "/request_human";
 
 export function newId() {
   const random = crypto.getRandomValues(new Uint32Array(2));
@@ -18,6 +21,7 @@ export function fromBotPayload(payload, now = Date.now()) {
   const replies = quickReplies(payload.quick_replies || payload.buttons);
   if (!text.trim() && !replies.length) return null;
   const record = { id: newId(), from: "bot", text, ts: now };
+  if (typeof payload.ts === "number") record.eventTs = payload.ts;
   const agentName = agentNameOf(payload);
   if (agentName !== null) {
     record.from = "agent";
@@ -35,6 +39,16 @@ export function fromBotPayload(payload, now = Date.now()) {
     }
   }
   return record;
+}
+
+/** Whether `record` (from a replayed payload) is one the conversation already shows. */
+export function alreadyShown(messages, record) {
+  return record.eventTs !== undefined && messages.some((m) => m.eventTs === record.eventTs && m.text === record.text);
+}
+
+/** The newest bot event time the conversation shows (0: none yet). */
+export function lastSeen(messages) {
+  return messages.reduce((latest, m) => (m.eventTs > latest ? m.eventTs : latest), 0);
 }
 
 export function userRecord(text, extra = {}, now = Date.now()) {

@@ -35,24 +35,42 @@ export function readSettings(data, doc, nav) {
   };
 }
 
+const DARK_GROUNDS = ["#131715", "#1a1f1d", "#2a312e"]; // the dark scheme's backgrounds (styles.js)
+const contrast = (a, b) => (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+
 /**
  * Colours derived from the shop's accent so text stays readable whatever it picks:
  * onAccent: black or white text on the accent, whichever contrasts more;
- * accentInk: the accent itself for text on white when it reaches 4.5:1 (WCAG AA), else near-black.
+ * accentInk: the accent itself for text on white when it reaches 4.5:1 (WCAG AA), else near-black;
+ * accentInkDark: the accent, lightened as far as needed for 4.5:1 on the dark scheme's backgrounds.
  */
 export function accentColors(hex) {
   const accent = luminance(hex);
-  const contrast = (a, b) => (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
   return {
     onAccent: contrast(accent, 1) >= contrast(accent, 0) ? "#ffffff" : "#111111",
     accentInk: contrast(accent, 1) >= 4.5 ? hex : "#1b1f1d",
+    accentInkDark: readableOnDark(hex),
   };
 }
 
-function luminance(hex) {
+/** `hex` mixed with white in steps of 10 % until it reads at 4.5:1 on every dark background. */
+export function readableOnDark(hex) {
+  const rgb = channels(hex);
+  for (let share = 0; share <= 1; share += 0.1) {
+    const mixed = `#${rgb.map((c) => Math.round(c + (255 - c) * share).toString(16).padStart(2, "0")).join("")}`;
+    if (DARK_GROUNDS.every((ground) => contrast(luminance(mixed), luminance(ground)) >= 4.5)) return mixed;
+  }
+  return "#ffffff";
+}
+
+function channels(hex) {
   const pairs = hex.length === 4 ? [...hex.slice(1)].map((d) => d + d) : hex.slice(1).match(/../g);
-  const [r, g, b] = pairs.map((pair) => {
-    const c = parseInt(pair, 16) / 255;
+  return pairs.map((pair) => parseInt(pair, 16));
+}
+
+function luminance(hex) {
+  const [r, g, b] = channels(hex).map((value) => {
+    const c = value / 255;
     return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
   });
   return 0.2126 * r + 0.7152 * g + 0.0722 * b;

@@ -3,7 +3,8 @@
 
 import { icon } from "./icons.js";
 import { choicesFor, continues, messageItem, setDeliveryState } from "./message_view.js";
-import { accentColors, MAX_MESSAGE_CHARS } from "./settings.js";
+import { HUMAN_PAYLOAD } from "./messages.js";
+import { accentColors, MAX_MESSAGE_CHARS, readableOnDark } from "./settings.js";
 import { STYLES } from "./styles.js";
 
 const HOST_TAG = "shop-assistant-widget";
@@ -15,7 +16,7 @@ export function widgetAlreadyOnPage(doc) {
 }
 
 /**
- * on: {open(), close(), submit(text), choose(label, payload, stars?), draft(text)}
+ * on: {open(), close(), submit(text), choose(label, payload, stars?), draft(text), transcript()}
  */
 export function createView(doc, settings, t, on) {
   const host = doc.createElement(HOST_TAG);
@@ -31,10 +32,20 @@ export function createView(doc, settings, t, on) {
 
   let offlineTimer = null;
   let status = "connecting";
+  let team = { available: null }; // whether a person is available, as the desk says (bot/channels/desk_link.py)
+
+  // Honest status: connected is not the same as a person being there.
+  function showStatus() {
+    const key = { offline: "statusOffline", connecting: "statusConnecting" }[status] ??
+      { true: "statusPerson", false: "statusNoPerson" }[team.available] ?? "statusOnline";
+    ui.status.textContent = t(key);
+    ui.root.dataset.team = team.available === true ? "available" : team.available === false ? "away" : "unknown";
+  }
 
   ui.launcher.addEventListener("click", () => on.open());
   ui.close.addEventListener("click", () => on.close());
-  ui.human.addEventListener("click", () => on.choose(t("talkToPerson"), "/request_human"));
+  ui.human.addEventListener("click", () => on.choose(t("talkToPerson"), HUMAN_PAYLOAD));
+  ui.transcript.addEventListener("click", () => on.transcript());
   ui.panel.addEventListener("keydown", (event) => {
     if (event.key === "Escape") {
       event.stopPropagation();
@@ -96,6 +107,13 @@ export function createView(doc, settings, t, on) {
     if (byKeyboard) ui.input.focus();
   }
 
+  // One "Talk to a person" button at a time: the bar steps aside while the bot's choices hold one.
+  function showHumanBar() {
+    ui.human.hidden = ui.log.querySelector(`.choices button[data-payload="${CSS.escape(HUMAN_PAYLOAD)}"]`) !== null;
+    ui.transcript.hidden = ui.log.querySelector(".msg--user") === null; // only once there is a conversation
+    ui.humanBar.hidden = ui.human.hidden && ui.transcript.hidden;
+  }
+
   function itemFor(id) {
     return ui.log.querySelector(`li[data-id="${CSS.escape(id)}"]`);
   }
@@ -112,18 +130,21 @@ export function createView(doc, settings, t, on) {
     // Choices are offered only with the bot's messages since the shopper's last one.
     showHistory(records) {
       const lastUser = records.findLastIndex((record) => record.from === "user");
-      ui.log.setAttribute("aria-live", "off");
+      ui.liveLog.setAttribute("aria-live", "off");
       ui.log.replaceChildren(...records.map((record, i) => itemWithChoices(record, i > lastUser, records[i + 1])));
+      showHumanBar();
       revealAnswer();
-      requestAnimationFrame(() => ui.log.setAttribute("aria-live", "polite"));
+      requestAnimationFrame(() => ui.liveLog.setAttribute("aria-live", "polite"));
     },
     appendMessage(record, previous) {
       if (continues(previous, record)) ui.log.lastElementChild?.classList.add("msg--continued");
       ui.log.append(itemWithChoices(record, true));
+      showHumanBar();
       revealAnswer();
     },
     clearChoices() {
       ui.log.querySelectorAll(".choices").forEach((group) => group.remove());
+      showHumanBar();
     },
     setDelivery(id, text) {
       const item = itemFor(id);
@@ -132,7 +153,7 @@ export function createView(doc, settings, t, on) {
     setStatus(next) {
       const changed = next !== status;
       status = next;
-      ui.status.textContent = t({ online: "statusOnline", offline: "statusOffline", connecting: "statusConnecting" }[next]);
+      showStatus();
       ui.root.dataset.status = next;
       if (next !== "offline") {
         clearTimeout(offlineTimer);
@@ -142,6 +163,16 @@ export function createView(doc, settings, t, on) {
       } else if (changed) {
         offlineTimer = setTimeout(() => (ui.offline.hidden = status !== "offline"), OFFLINE_NOTICE_DELAY_MS);
       }
+    },
+    setTeam(next) {
+      team = { available: typeof next?.available === "boolean" ? next.available : null };
+      showStatus();
+    },
+    /** name: the agent typing ("" when the desk gave none), or null when nobody is. */
+    setAgentTyping(name) {
+      ui.agentTyping.hidden = name === null;
+      ui.agentTyping.textContent = name ? t("agentTyping", { name }) : t("someoneTyping");
+      if (name !== null) revealAnswer();
     },
     setTyping(typing) {
       ui.typing.hidden = !typing;
@@ -169,10 +200,12 @@ function buildDom(doc, settings, t) {
   const root = el("div", "root");
   root.lang = settings.language;
   root.style.setProperty("--accent", settings.color);
-  const { onAccent, accentInk } = accentColors(settings.color);
+  const { onAccent, accentInk, accentInkDark } = accentColors(settings.color);
   root.style.setProperty("--on-accent", onAccent);
   root.style.setProperty("--accent-ink", accentInk);
+  root.style.setProperty("--accent-ink-dark", accentInkDark);
   root.style.setProperty("--agent", settings.agentColor);
+  root.style.setProperty("--agent-ink-dark", readableOnDark(settings.agentColor));
 
   const launcher = el("button", "launcher");
   launcher.type = "button";
@@ -213,19 +246,31 @@ function buildDom(doc, settings, t) {
   scroller.tabIndex = 0;
   scroller.setAttribute("aria-label", t("conversation"));
   scroller.setAttribute("role", "region");
+  // The live region wraps the list, so the messages keep their list semantics (role="log" on the
+  // <ol> itself would leave its <li> outside any list: axe-core's "listitem").
+  const liveLog = el("div", "live-log");
+  liveLog.setAttribute("role", "log");
+  liveLog.setAttribute("aria-label", t("conversation"));
+  liveLog.setAttribute("aria-live", "polite");
   const log = el("ol", "log");
-  log.setAttribute("role", "log");
-  log.setAttribute("aria-label", t("conversation"));
+  liveLog.append(log);
   const typing = el("div", "typing");
   typing.hidden = true;
   typing.append(el("span", "dot"), el("span", "dot"), el("span", "dot"), el("span", "sr-only", t("typing")));
-  scroller.append(log, typing);
+  const agentTyping = el("p", "agent-typing");
+  agentTyping.hidden = true;
+  agentTyping.setAttribute("role", "status");
+  scroller.append(liveLog, typing, agentTyping);
 
   const human = el("button", "human");
   human.type = "button";
   human.append(icon(doc, "person"), doc.createTextNode(t("talkToPerson")));
+  const transcript = el("button", "human transcript");
+  transcript.type = "button";
+  transcript.hidden = true;
+  transcript.append(icon(doc, "mail"), doc.createTextNode(t("emailTranscript")));
   const humanBar = el("div", "human-bar");
-  humanBar.append(human);
+  humanBar.append(human, transcript);
 
   const form = el("form", "composer");
   const label = el("label", "sr-only", t("inputLabel"));
@@ -246,5 +291,8 @@ function buildDom(doc, settings, t) {
 
   panel.append(header, offline, scroller, humanBar, form, counter);
   root.append(launcher, panel);
-  return { root, launcher, badge, panel, close, status, offline, scroller, log, typing, human, form, input, counter };
+  return {
+    root, launcher, badge, panel, close, status, offline, scroller, liveLog, log, typing, agentTyping,
+    human, humanBar, transcript, form, input, counter,
+  };
 }
