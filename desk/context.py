@@ -22,6 +22,7 @@ from desk.rasa_client import RasaClient
 from desk.security import LoginLimiter
 from desk.settings import DeskSettings
 from desk.transcript_mail import TranscriptMailer
+from desk.typing import TypingBoard
 from kb_index.settings import load_kb_settings
 
 if TYPE_CHECKING:  # analytics imports desk modules; the desk reaches it only at run time
@@ -37,6 +38,7 @@ class Desk:
     login_limiter: LoginLimiter = field(default_factory=LoginLimiter)
     changes: Changes = field(default_factory=Changes)  # bumped on every change agents see (desk.live)
     kb_articles: KBArticles = field(default_factory=lambda: KBArticles(None))
+    typing: TypingBoard = field(default_factory=TypingBoard)  # who is typing now (desk/typing.py)
     # Set while the app runs (see desk.app.lifecycle).
     engine: AsyncEngine | None = None
     rasa: RasaClient | None = None
