@@ -80,7 +80,9 @@ def test_every_desk_page_passes_axe(desk: RunningDesk, browser: Browser) -> None
                 for scheme in ("light", "dark"):
                     page.emulate_media(color_scheme=scheme)
                     page.goto(f"{desk.url}{path}")
-                    page.wait_for_load_state("networkidle")
+                    # Not "networkidle": the conversation page keeps a long poll open (updates.json?wait=20).
+                    page.wait_for_load_state("load")
+                    page.locator("h1").first.wait_for()
                     report[f"{name}-{size_name}-{scheme}"] = axe_violations(page)
     finally:
         context.close()
