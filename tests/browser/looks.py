@@ -31,6 +31,7 @@ def screenshots(page: Page, name: str) -> list[Path]:
 
 def axe_violations(page: Page, selector: str) -> list[dict]:
     """axe-core's serious and critical violations inside `selector` (shadow DOM included), as {id, impact, nodes}."""
+    page.wait_for_selector(selector, state="attached")  # the widget's script loads after the page: on a busy machine, later
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.add_script_tag(path=str(AXE))
     found = page.evaluate(
