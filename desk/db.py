@@ -113,6 +113,12 @@ messages = Table(
     Column("agent_id", Integer, ForeignKey("agents.id")),
     Column("author_name", String(120)),
     Column("created_at", UTCDateTime, nullable=False),
+    # Rasa's timestamp of the event a message came from (None: stored by the desk itself). Several Rasa
+    # replicas publish to the broker independently, so a conversation's events can arrive out of order;
+    # Rasa's lock store makes a conversation's turns, and so these timestamps, follow one another.
+    Column("rasa_timestamp", Float),
+    # Where the message sits in the conversation (None: by id). Set for a message that arrived after later ones.
+    Column("position", Float),
 )
 
 # Files shoppers sent during a handoff (a photo on a messenger), fetched by the channel and handed
@@ -356,7 +362,7 @@ async def open_database(url: str) -> AsyncEngine:
 
 
 # Columns added to tables older desk databases already have: create_all leaves existing tables alone.
-ADDED_COLUMNS = ((agents, "role"),)
+ADDED_COLUMNS = ((agents, "role"), (messages, "rasa_timestamp"), (messages, "position"))
 
 
 def add_missing_columns(connection: Connection) -> None:

@@ -202,7 +202,8 @@ class EventFollower:
         if line is None or line.role == "agent":  # the desk stored its agents' replies when sending them
             return
         async with self._messages_lock, self._engine.begin() as connection:
-            message_id = await handoffs.append_message(connection, handoff_id, line)
+            timestamp = float(event.data.get("timestamp") or 0)
+            message_id = await handoffs.append_message(connection, handoff_id, line, rasa_timestamp=timestamp)
             if kind == "user" and (attachment_id := attachment_of(event.data)):
                 await link_to_message(connection, attachment_id, event.sender_id, message_id)
             await save_cursor(connection, self._source.name, event.id)

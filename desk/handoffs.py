@@ -18,6 +18,9 @@ from desk.attachments import attachments_of_messages, detach_attachments, reatta
 from desk.db import agents, handoffs, messages, notes, pending_histories
 from desk.transcript import Context, Line
 
+# A conversation's order: by id, but a message that arrived late through the broker at its position.
+IN_ORDER = func.coalesce(messages.c.position, messages.c.id)
+
 OPEN = ("waiting", "active")
 # What a handoff shows until its history has been read from Rasa's tracker.
 UNKNOWN_CONTEXT = Context(
@@ -107,13 +110,14 @@ async def postpone_history(engine: AsyncEngine, handoff_id: int, next_attempt_at
 async def record_history(engine: AsyncEngine, handoff_id: int, context: Context, transcript: Iterable[Line]) -> None:
     """The conversation up to the pause, placed before the messages that arrived since, and the bot's context."""
     async with engine.begin() as connection:
-        query = select(messages).where(messages.c.handoff_id == handoff_id).order_by(messages.c.id)
+        query = select(messages).where(messages.c.handoff_id == handoff_id).order_by(IN_ORDER)
         later = [dict(row) for row in (await connection.execute(query)).mappings()]
         files = await detach_attachments(connection, [row["id"] for row in later])  # they follow their messages
         await connection.execute(delete(messages).where(messages.c.handoff_id == handoff_id))
         await _insert_lines(connection, handoff_id, transcript)
         for row in later:
-            moved = await connection.execute(insert(messages).values({k: v for k, v in row.items() if k != "id"}))
+            # Re-inserted in their order, so their positions are their new ids again.
+            moved = await connection.execute(insert(messages).values({k: v for k, v in row.items() if k not in ("id", "position")}))
             if row["id"] in files:
                 await reattach(connection, files[row["id"]], int(moved.inserted_primary_key[0]))
         await connection.execute(
@@ -126,7 +130,10 @@ async def record_history(engine: AsyncEngine, handoff_id: int, context: Context,
         await connection.execute(delete(pending_histories).where(pending_histories.c.handoff_id == handoff_id))
 
 
-async def append_message(connection: AsyncConnection, handoff_id: int, line: Line, agent_id: int | None = None) -> int:
+async def append_message(
+    connection: AsyncConnection, handoff_id: int, line: Line, agent_id: int | None = None, rasa_timestamp: float | None = None
+) -> int:
+    """Store a message; one from the broker (``rasa_timestamp``) goes before those of later Rasa events already here."""
     result = await connection.execute(
         insert(messages).values(
             handoff_id=handoff_id,
@@ -135,9 +142,29 @@ async def append_message(connection: AsyncConnection, handoff_id: int, line: Lin
             agent_id=agent_id,
             author_name=line.author_name,
             created_at=line.at,
+            rasa_timestamp=rasa_timestamp,
         )
     )
-    return int(result.inserted_primary_key[0])
+    message_id = int(result.inserted_primary_key[0])
+    if rasa_timestamp is not None:
+        position = await _late_position(connection, handoff_id, message_id, rasa_timestamp)
+        if position is not None:
+            await connection.execute(update(messages).where(messages.c.id == message_id).values(position=position))
+    return message_id
+
+
+async def _late_position(connection: AsyncConnection, handoff_id: int, message_id: int, rasa_timestamp: float) -> float | None:
+    """Between the message before the first later Rasa event and that event; None when none is later (the usual case)."""
+    of_handoff = and_(messages.c.handoff_id == handoff_id, messages.c.id != message_id)
+    later = (
+        await connection.execute(
+            select(IN_ORDER).where(of_handoff, messages.c.rasa_timestamp > rasa_timestamp).order_by(IN_ORDER).limit(1)
+        )
+    ).scalar_one_or_none()
+    if later is None:
+        return None
+    before = (await connection.execute(select(func.max(IN_ORDER)).where(of_handoff, IN_ORDER < later))).scalar_one_or_none()
+    return (float(before) + float(later)) / 2 if before is not None else float(later) - 1
 
 
 async def claim(engine: AsyncEngine, handoff_id: int, agent_id: int, now: datetime) -> bool:
@@ -229,10 +256,18 @@ async def open_handoffs(engine: AsyncEngine) -> list[dict[str, Any]]:
 
 
 async def messages_after(engine: AsyncEngine, handoff_id: int, after_id: int = 0) -> list[dict[str, Any]]:
-    """The messages, each with the ``attachment`` the shopper sent with it (or None)."""
-    query = select(messages).where(messages.c.handoff_id == handoff_id, messages.c.id > after_id).order_by(messages.c.id)
+    """The messages stored after ``after_id``, in conversation order, each with the ``attachment`` the shopper sent
+    with it (or None) and ``before``: the id of the first message up to ``after_id`` it goes before (None: after all)."""
+    query = select(messages).where(messages.c.handoff_id == handoff_id).order_by(IN_ORDER)
     async with engine.connect() as connection:
-        rows = [dict(row) for row in (await connection.execute(query)).mappings()]
+        every = [dict(row) for row in (await connection.execute(query)).mappings()]
+    rows, before = [], None
+    for row in reversed(every):  # from the end, so each new message knows the shown one after it
+        if row["id"] > after_id:
+            rows.append({**row, "before": before})
+        else:
+            before = row["id"]
+    rows.reverse()
     files = await attachments_of_messages(engine, [row["id"] for row in rows])
     return [{**row, "attachment": files.get(row["id"])} for row in rows]
 

@@ -42,7 +42,10 @@
     bubble.append(desk.linkified(message.text));
     if (message.attachment) bubble.append(attachmentLink(message.attachment));
     li.append(meta, bubble);
-    transcript.append(li);
+    // A message that reached the desk late (after a broker outage) goes to its place, not at the end.
+    const next = message.before && transcript.querySelector(`li[data-id="${message.before}"]`);
+    if (next) transcript.insertBefore(li, next);
+    else transcript.append(li);
     log.scrollTop = log.scrollHeight;
   }
 

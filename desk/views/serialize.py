@@ -24,6 +24,7 @@ def message_json(row: dict[str, Any]) -> dict[str, Any]:
         "author_name": row["author_name"],
         "at": iso(row["created_at"]),
         "attachment": row.get("attachment"),  # desk/attachments.describe, for a file the shopper sent
+        "before": row.get("before"),  # a late message: the id of the shown one it goes before (handoffs.messages_after)
     }
 
 

@@ -63,7 +63,9 @@ class FakeRasa:
         """Add an event to the tracker and to the broker table."""
         with self._lock:
             now = self.clock().timestamp() if self.clock else time.time()
-            self._last_timestamp = max(now, self._last_timestamp + 0.001)
+            # As Rasa's: later events of a conversation have later timestamps, even across fakes sharing its trackers.
+            latest = max((float(e.get("timestamp") or 0) for e in self.trackers.get(sender_id, [])), default=0.0)
+            self._last_timestamp = max(now, self._last_timestamp + 0.001, latest + 0.001)
             event = {**event, "timestamp": self._last_timestamp}
             self.trackers.setdefault(sender_id, []).append(event)
             with sqlite3.connect(self.events_db) as db:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -232,3 +235,38 @@ async def test_odd_but_addressable_ids_reach_exactly_their_conversation(harness:
     await anna.post(f"/conversations/{handoff['id']}/end", data={"csrf_token": token}, allow_redirects=False)
     assert [d.sender_id for d in harness.fake.delivered] == [sender_id, sender_id]
     assert set(harness.fake.trackers) == {sender_id} and not harness.fake.is_paused(sender_id)
+
+
+def broker_only(harness: Harness, sender_id: str, text: str, timestamp: float) -> None:
+    """A shopper message reaching the broker with Rasa's timestamp of its turn, as a replica that was cut off
+    from RabbitMQ publishes it late (the tracker already has it)."""
+    event = {"sender_id": sender_id, "event": "user", "text": text, "timestamp": timestamp, "metadata": {},
+             "parse_data": {"intent": {"name": "ask_question", "confidence": 0.9}, "entities": [], "text": text}}
+    with sqlite3.connect(harness.fake.events_db) as db:
+        db.execute("INSERT INTO events (sender_id, data) VALUES (?, ?)", (sender_id, json.dumps(event)))
+
+
+async def test_messages_published_late_by_another_replica_take_their_place_in_the_conversation(harness: Harness) -> None:
+    harness.fake.hand_off("shopper-1")
+    await harness.follow()
+    handoff = await only_open_handoff(harness)
+    anna = await harness.agent("anna", "Anna")
+    token = await page_csrf(anna, f"/conversations/{handoff['id']}")
+    await anna.post(f"/conversations/{handoff['id']}/claim", data={"csrf_token": token}, allow_redirects=False)
+    start = time.time()
+    broker_only(harness, "shopper-1", "note 0", start)
+    broker_only(harness, "shopper-1", "note 2", start + 2)
+    await harness.follow()
+    shown = await (await anna.get(f"/conversations/{handoff['id']}/updates.json")).json()
+    last_shown = shown["messages"][-1]["id"]
+    # The other replica's buffer reaches RabbitMQ after its reconnect: older turns arrive after newer ones.
+    broker_only(harness, "shopper-1", "note 1", start + 1)
+    broker_only(harness, "shopper-1", "note 3", start + 3)
+    await harness.follow()
+
+    texts = [text for role, text in await messages(harness, handoff["id"]) if role == "shopper"]
+    assert texts == ["note 0", "note 1", "note 2", "note 3"]
+    # The open page learns where each new message goes: "note 1" before "note 2", "note 3" at the end.
+    update = await (await anna.get(f"/conversations/{handoff['id']}/updates.json?after={last_shown}")).json()
+    note_2 = next(m["id"] for m in shown["messages"] if m["text"] == "note 2")
+    assert [(m["text"], m["before"]) for m in update["messages"]] == [("note 1", note_2), ("note 3", None)]
