@@ -30,6 +30,7 @@ from desk.delivery import TicketDelivery
 from desk.follower import EventFollower
 from desk.kb_articles import KBArticles
 from desk.live import Changes, bump_after_posts
+from desk.live_relay import open_relay
 from desk.rasa_client import RasaClient
 from desk.security import LoginLimiter, SessionCookies, security_headers
 from desk.settings import DeskSettings
@@ -79,12 +80,13 @@ def build_app(
         log.warning("DESK_BOT_TOKEN is not set: the bot API refuses every call, so the bot works as if nobody were there")
     # Shoppers' files come to the bot API as a stream of their own size (desk/attachments.py).
     size_limit = body_size_limit(MAX_BODY_BYTES, {bot_api.ATTACHMENTS_PATH: MAX_ATTACHMENT_BYTES})
-    changes = Changes()
+    relay = open_relay(settings.live_url)
+    changes = Changes(relay)
     app = web.Application(middlewares=[security_headers, size_limit, bump_after_posts(changes)], client_max_size=MAX_BODY_BYTES)
     limiter = LoginLimiter(settings.login_limit_per_account, settings.login_limit_per_address)
     app[DESK] = Desk(
         settings, hours or load_support_hours(settings.config_path), clock, templates(), limiter, changes,
-        KBArticles(settings.config_path),
+        KBArticles(settings.config_path), relay=relay,
     )
     storage = SessionCookies(
         settings.session_key,
@@ -150,8 +152,13 @@ def _lifecycle(source: EventSource, run_background: bool):
             desk.analytics = await asyncio.to_thread(AnalyticsService.for_config, settings.config_path, settings, desk.hours)
             schedule = AnalyticsSchedule(desk.analytics, settings.smtp, desk.clock)
             closing_time = closing.run(desk.engine, desk.rasa, desk.hours, desk.clock)
-            loops = (desk.follower.run(), desk.delivery.run(), schedule.run(), closing_time) if run_background else ()
-            tasks = [asyncio.create_task(loop) for loop in loops]
+            await desk.relay.start(_from_other_desks(desk))
+
+            async def background() -> None:
+                await asyncio.gather(desk.follower.run(), desk.delivery.run(), schedule.run(), closing_time)
+
+            # One desk process at a time follows the broker and sends tickets and reports (desk/live_relay.py).
+            tasks = [asyncio.create_task(desk.relay.lead(background, desk.follower.stand_by))] if run_background else []
             try:
                 yield
             finally:
@@ -159,8 +166,20 @@ def _lifecycle(source: EventSource, run_background: bool):
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
+                await desk.relay.close()
                 await source.close()
                 desk.analytics.close()
                 await desk.engine.dispose()
 
     return lifecycle
+
+
+def _from_other_desks(desk: Desk) -> Callable[[dict], None]:
+    """What another desk process published: a shopper typing is shown here too; any change wakes the pages."""
+
+    def deliver(message: dict) -> None:
+        if message.get("kind") == "typing" and isinstance(message.get("sender_id"), str):
+            desk.typing.set(message["sender_id"], bool(message.get("typing")), desk.clock())
+        desk.changes.heard()
+
+    return deliver

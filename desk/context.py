@@ -18,6 +18,7 @@ from desk.follower import EventFollower
 from desk.kb_articles import KBArticles
 from desk.kb_editor import KBEditor
 from desk.live import Changes
+from desk.live_relay import LiveRelay, LocalRelay
 from desk.rasa_client import RasaClient
 from desk.security import LoginLimiter
 from desk.settings import DeskSettings
@@ -39,6 +40,7 @@ class Desk:
     changes: Changes = field(default_factory=Changes)  # bumped on every change agents see (desk.live)
     kb_articles: KBArticles = field(default_factory=lambda: KBArticles(None))
     typing: TypingBoard = field(default_factory=TypingBoard)  # who is typing now (desk/typing.py)
+    relay: LiveRelay = field(default_factory=LocalRelay)  # the other desk processes, if any (desk/live_relay.py)
     # Set while the app runs (see desk.app.lifecycle).
     engine: AsyncEngine | None = None
     rasa: RasaClient | None = None

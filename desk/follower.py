@@ -101,6 +101,10 @@ class EventFollower:
             for task in self._loading.values():
                 task.cancel()
 
+    def stand_by(self) -> None:
+        """Another desk process follows the broker: nothing is behind for this one."""
+        self.problem = None
+
     async def _follow_events(self) -> None:
         """Apply events forever; a failing event (the database down) is retried with a growing pause, never skipped."""
         backoff = self._poll_seconds

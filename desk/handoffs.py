@@ -117,7 +117,8 @@ async def record_history(engine: AsyncEngine, handoff_id: int, context: Context,
         await _insert_lines(connection, handoff_id, transcript)
         for row in later:
             # Re-inserted in their order, so their positions are their new ids again.
-            moved = await connection.execute(insert(messages).values({k: v for k, v in row.items() if k not in ("id", "position")}))
+            values = {k: v for k, v in row.items() if k not in ("id", "position")}
+            moved = await connection.execute(insert(messages).values(values))
             if row["id"] in files:
                 await reattach(connection, files[row["id"]], int(moved.inserted_primary_key[0]))
         await connection.execute(

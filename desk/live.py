@@ -2,7 +2,8 @@
 
 The pages keep their JSON endpoints (queue.json, updates.json, attention.json); the stream
 only tells them *when* to read again, so a lost event costs nothing but a later read.
-One desk process per database (README, "Limits"), so an in-process signal reaches every agent.
+Several desk processes (the scaled profile) hear of each other's changes through a relay
+(desk/live_relay.py); embedded there is one, and the in-process signal reaches every agent.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import contextlib
 
 from aiohttp import web
 
+from desk.live_relay import LiveRelay, LocalRelay
 from desk.security import Handler
 
 HEARTBEAT_SECONDS = 15.0  # keeps proxies from closing an idle stream; EventSource reconnects by itself anyway
@@ -20,19 +22,26 @@ HEARTBEAT_SECONDS = 15.0  # keeps proxies from closing an idle stream; EventSour
 class Changes:
     """A version number and a wake-up for everyone waiting on it."""
 
-    def __init__(self) -> None:
+    def __init__(self, relay: LiveRelay | None = None) -> None:
         self.version = 0
         self.closing = False  # the desk is shutting down: streams end, so shutdown need not wait for them
         self._changed = asyncio.Event()
+        self._relay = relay or LocalRelay()
 
     def bump(self) -> None:
+        """Something changed here: wake this process's pages and tell the other desk processes."""
+        self.heard()
+        self._relay.publish({"kind": "change"})
+
+    def heard(self) -> None:
+        """Something changed (here or in another desk process): the pages waiting here read again."""
         self.version += 1
         self._changed.set()
         self._changed = asyncio.Event()  # the old one stays set for the waiters it woke
 
     def close(self) -> None:
         self.closing = True
-        self.bump()
+        self.heard()
 
     async def wait_after(self, version: int, timeout: float) -> int:
         """The version once it is past ``version``, or the same one after ``timeout``."""

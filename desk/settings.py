@@ -42,6 +42,9 @@ class DeskSettings:
     # Keys the digests of customers' identities (customers/identities.py). Without DESK_CUSTOMER_KEY
     # it is derived from the session key, so rotating that one unlinks earlier conversations.
     customer_key: str | None = None
+    # redis://... when several desk processes serve one database: they share live updates and take
+    # turns following the event broker (desk/live_relay.py). None: one desk process (embedded).
+    live_url: str | None = None
 
 
 def _sqlite_url(value: str, base: Path) -> str:
@@ -98,4 +101,5 @@ def load_desk_settings(path: Path | None = None, env: Mapping[str, str] | None =
         login_limit_per_account=str(limits.get("per_account_and_address", "5/minute")),
         login_limit_per_address=str(limits.get("per_address", "20/10minutes")),
         customer_key=env.get("DESK_CUSTOMER_KEY") or None,
+        live_url=env.get("DESK_LIVE_URL") or None,
     )

@@ -96,6 +96,7 @@ async def post_typing(request: web.Request) -> web.Response:
     if not isinstance(sender_id, str) or not sender_id:
         return web.json_response({"error": "sender_id is required"}, status=400)
     desk.typing.set(sender_id, bool(body.get("typing")), desk.clock())
+    desk.relay.publish({"kind": "typing", "sender_id": sender_id, "typing": bool(body.get("typing"))})
     desk.changes.bump()
     return web.json_response({"ok": True})
 

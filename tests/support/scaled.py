@@ -37,7 +37,8 @@ class Scaled:
     processes: dict[str, Service] = field(default_factory=dict)
 
     def url(self, name: str) -> str:
-        # Procfile names (rasa1, actions1, desk) to their port variables (RASA1_PORT, ACTION1_PORT, DESK_PORT).
+        # Procfile names (rasa1, actions1, desk1) to their port variables (RASA1_PORT, ACTION1_PORT, DESK1_PORT);
+        # "desk" is the balancer's desk frontend (DESK_PORT).
         return f"http://127.0.0.1:{self.env[name.upper().replace('ACTIONS', 'ACTION') + '_PORT']}"
 
     def start(self, name: str) -> None:
@@ -95,7 +96,7 @@ def scaled_env(folder: Path, postgres_url: str, redis: Daemon, rabbitmq: Daemon,
         name: str(free_port())
         for name in (
             "BALANCER_PORT", "RASA1_PORT", "RASA2_PORT", "ACTION1_PORT", "ACTION2_PORT", "ACTIONS_BALANCER_PORT",
-            "BALANCER_METRICS_PORT", "DESK_PORT", "KB_PORT",
+            "BALANCER_METRICS_PORT", "DESK_PORT", "DESK1_PORT", "DESK2_PORT", "KB_PORT",
         )
     }
     amqp = f"amqp://guest:guest@127.0.0.1:{rabbitmq.port}/"
@@ -118,6 +119,7 @@ def scaled_env(folder: Path, postgres_url: str, redis: Daemon, rabbitmq: Daemon,
         "REDIS_LOCK_DB": "1",
         "SOCKETIO_MESSAGE_QUEUE": f"redis://127.0.0.1:{redis.port}/2",
         "CHANNEL_DEDUP_URL": f"redis://127.0.0.1:{redis.port}/3",
+        "DESK_LIVE_URL": f"redis://127.0.0.1:{redis.port}/4",
         "TICKET_LOCK_LIFETIME": str(LOCK_LIFETIME_SECONDS),
         "RABBITMQ_HOST": "127.0.0.1",
         "RABBITMQ_PORT": str(rabbitmq.port),
@@ -148,11 +150,11 @@ def start_scaled(folder: Path, config: Path) -> Scaled:
         redis.start()
         rabbitmq.start()
         # Rasa creates the tracker database: start one replica first, then the rest in parallel.
-        for name in ("actions1", "actions2", "balancer", "rasa1", "desk"):
+        for name in ("actions1", "actions2", "balancer", "rasa1", "desk1", "desk2"):
             scaled.start(name)
         scaled.wait_ready("rasa1")
         scaled.start("rasa2")
-        for name in ("actions1", "actions2", "balancer", "desk", "rasa2"):
+        for name in ("actions1", "actions2", "balancer", "desk1", "desk2", "rasa2"):
             scaled.wait_ready(name)
         # The agent the handoff tests sign in as (argon2 hashing is slow on a busy machine: no 60 s limit).
         subprocess.run(
