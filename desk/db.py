@@ -356,9 +356,15 @@ async def open_database(url: str) -> AsyncEngine:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url)
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Several desk processes starting at once (the scaled profile): one creates the tables, the others wait.
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
         await connection.run_sync(metadata.create_all)
         await connection.run_sync(add_missing_columns)
     return engine
+
+
+SCHEMA_LOCK_KEY = 0x6465736B  # "desk": any number the other users of that PostgreSQL do not lock
 
 
 # Columns added to tables older desk databases already have: create_all leaves existing tables alone.
