@@ -192,7 +192,10 @@ def open_store(url: str) -> Engine:
     if parsed.drivername.startswith("sqlite") and parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(url)
-    metadata.create_all(engine)
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":  # several desk processes starting at once: one after the other
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": 0x616E6C79})
+        metadata.create_all(connection)
     return engine
 
 

@@ -34,6 +34,7 @@ add POSTGRES_PASSWORD change-me
 add TRACKER_DATABASE rasa_tracker
 add TRACKER_DB postgresql+psycopg://assistant:change-me@127.0.0.1:5432/rasa_tracker
 add DESK_DATABASE postgresql+psycopg://assistant:change-me@127.0.0.1:5432/desk
+add ANALYTICS_DATABASE postgresql+psycopg://assistant:change-me@127.0.0.1:5432/desk
 add REDIS_HOST 127.0.0.1
 add REDIS_PORT 6379
 add REDIS_LOCK_DB 1

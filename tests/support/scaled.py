@@ -128,6 +128,7 @@ def scaled_env(folder: Path, postgres_url: str, redis: Daemon, rabbitmq: Daemon,
         "EVENT_BROKER_QUEUE": QUEUE,
         "EVENT_BROKER_URL": amqp,
         "DESK_DATABASE": postgres_url,
+        "ANALYTICS_DATABASE": postgres_url,  # both desk processes read and refresh the same derived tables
         "DESK_URL": f"http://127.0.0.1:{ports['DESK_PORT']}",
         "DESK_BOT_TOKEN": secrets.token_urlsafe(16),
         "DESK_SESSION_KEY": Fernet.generate_key().decode(),
