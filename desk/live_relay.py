@@ -119,6 +119,8 @@ class RedisRelay:
                 standby()
                 await asyncio.sleep(LEAD_RENEW_SECONDS)
                 continue
+            # A leader cut off from a restarted Redis learns it lost the lock at its next renewal: let it stop first.
+            await asyncio.sleep(LEAD_RENEW_SECONDS + 1)
             log.info("this desk process follows the event broker")
             following = asyncio.create_task(work())
             try:
