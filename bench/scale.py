@@ -4,7 +4,7 @@ the conversations of a killed replica wait before they are served again.
 ``.venv/bin/python -m bench.scale [--conversations 10 --turns 4]``
 
 The scaled profile as the tests start it (tests/support/scaled.py): PostgreSQL, Redis, RabbitMQ,
-2 Rasa servers, 2 action servers, HAProxy, the desk. "1 replica" sends straight to rasa1 (with both
+2 Rasa servers, 2 action servers, HAProxy, 2 desk processes. "1 replica" sends straight to rasa1 (with both
 action servers behind the balancer); "2 replicas" sends through the balancer. JSON out, one summary line.
 """
 
@@ -104,7 +104,7 @@ def main() -> None:
             load(scaled, scaled.balancer_url, 2, 2)  # warm both replicas and both action servers
             one = load(scaled, scaled.url("rasa1"), args.conversations, args.turns)
             two = load(scaled, scaled.balancer_url, args.conversations, args.turns)
-            cost = {name: rss_mb(scaled, name) for name in ("rasa1", "rasa2", "actions1", "actions2")}
+            cost = {name: rss_mb(scaled, name) for name in ("rasa1", "rasa2", "actions1", "actions2", "desk1", "desk2")}
             recovered = recovery(scaled, args.conversations)
         finally:
             scaled.stop()
