@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from business_hours import SupportHours, load_support_hours
 from customers import CustomerDirectory, IdentityDigests
 from desk import closing
-from desk.attachments import MAX_ATTACHMENT_BYTES
+from desk.attachments import AttachmentRules, expire_files
 from desk.auth import auth_middleware
 from desk.broker import EventSource, open_event_source
 from desk.channels import channel_icon, channel_name
@@ -78,13 +78,15 @@ def build_app(
     if not settings.bot_token:
         log.warning("DESK_BOT_TOKEN is not set: the bot API refuses every call, so the bot works as if nobody were there")
     # Shoppers' files come to the bot API as a stream of their own size (desk/attachments.py).
-    size_limit = body_size_limit(MAX_BODY_BYTES, {bot_api.ATTACHMENTS_PATH: MAX_ATTACHMENT_BYTES})
+    # Agents' files come to attachment_views.UPLOAD_PATH the same way.
+    file_bytes = settings.attachments.max_bytes
+    size_limit = body_size_limit(MAX_BODY_BYTES, {bot_api.ATTACHMENTS_PATH: file_bytes, attachment_views.UPLOAD_PATH: file_bytes})
     changes = Changes()
     app = web.Application(middlewares=[security_headers, size_limit, bump_after_posts(changes)], client_max_size=MAX_BODY_BYTES)
     limiter = LoginLimiter(settings.login_limit_per_account, settings.login_limit_per_address)
     app[DESK] = Desk(
         settings, hours or load_support_hours(settings.config_path), clock, templates(), limiter, changes,
-        KBArticles(settings.config_path),
+        KBArticles(settings.config_path), files=AttachmentRules(settings.attachments, attachment_key(settings)),
     )
     storage = SessionCookies(
         settings.session_key,
@@ -122,6 +124,11 @@ def customer_key(settings: DeskSettings) -> bytes:
     return hmac.new(str(settings.session_key).encode(), b"customer identities", hashlib.sha256).digest()
 
 
+def attachment_key(settings: DeskSettings) -> bytes:
+    """The key of the shoppers' file links, derived from the session key (rotating it ends the old links)."""
+    return hmac.new(str(settings.session_key).encode(), b"attachment links", hashlib.sha256).digest()
+
+
 async def _end_streams(app: web.Application) -> None:
     """Open event streams end, so a shutdown does not wait for them."""
     app[DESK].changes.close()
@@ -150,7 +157,8 @@ def _lifecycle(source: EventSource, run_background: bool):
             desk.analytics = await asyncio.to_thread(AnalyticsService.for_config, settings.config_path, settings, desk.hours)
             schedule = AnalyticsSchedule(desk.analytics, settings.smtp, desk.clock)
             closing_time = closing.run(desk.engine, desk.rasa, desk.hours, desk.clock)
-            loops = (desk.follower.run(), desk.delivery.run(), schedule.run(), closing_time) if run_background else ()
+            loops = (desk.follower.run(), desk.delivery.run(), schedule.run(), closing_time,
+                     expire_files(desk.engine, desk.files, desk.clock)) if run_background else ()
             tasks = [asyncio.create_task(loop) for loop in loops]
             try:
                 yield

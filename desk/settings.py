@@ -20,6 +20,30 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class AttachmentSettings:
+    """``attachments:`` of assistant.yml: the files shoppers and agents send each other in a handoff."""
+
+    max_bytes: int = 10 * 1024 * 1024
+    # What the widget and the agents may send (checked on the bytes); messengers' voice notes and videos come on top.
+    types: tuple[str, ...] = ("image/jpeg", "image/png", "image/webp", "image/gif", "application/pdf")
+    retention_days: float = 90
+    per_conversation: str = "10/10minutes"  # uploads (limits notation)
+    per_address: str = "30/hour"
+
+
+def _attachments(section: Mapping[str, Any]) -> AttachmentSettings:
+    default = AttachmentSettings()
+    limits = section.get("limits") or {}
+    return AttachmentSettings(
+        max_bytes=int(section.get("max_bytes", default.max_bytes)),
+        types=tuple(section.get("types") or default.types),
+        retention_days=float(section.get("retention_days", default.retention_days)),
+        per_conversation=str(limits.get("per_conversation", default.per_conversation)),
+        per_address=str(limits.get("per_address", default.per_address)),
+    )
+
+
+@dataclass(frozen=True)
 class DeskSettings:
     database_url: str  # SQLAlchemy URL of the desk's own database
     event_broker_url: str  # SQLAlchemy URL of Rasa's SQL event broker database, or amqp:// of its Pika broker
@@ -42,6 +66,7 @@ class DeskSettings:
     # Keys the digests of customers' identities (customers/identities.py). Without DESK_CUSTOMER_KEY
     # it is derived from the session key, so rotating that one unlinks earlier conversations.
     customer_key: str | None = None
+    attachments: AttachmentSettings = AttachmentSettings()
 
 
 def _sqlite_url(value: str, base: Path) -> str:
@@ -98,4 +123,5 @@ def load_desk_settings(path: Path | None = None, env: Mapping[str, str] | None =
         login_limit_per_account=str(limits.get("per_account_and_address", "5/minute")),
         login_limit_per_address=str(limits.get("per_address", "20/10minutes")),
         customer_key=env.get("DESK_CUSTOMER_KEY") or None,
+        attachments=_attachments(raw.get("attachments") or {}),
     )

@@ -69,7 +69,8 @@ def line_from_event(event: dict[str, Any], offered: dict[str, str] | None = None
         metadata = event.get("metadata") or {}
         if metadata.get("from_agent"):
             name = str(metadata.get("agent_name") or "Agent")
-            text = event.get("text") or ""
+            # An agent's file has no text, only its label ("[photo] box.jpg"; desk/operations.py).
+            text = event.get("text") or str(metadata.get("label") or "")
             return Line("agent", text.removeprefix(f"{name}: "), event_time(event), name)
         return Line("bot", _bot_text(event), event_time(event))
     return None
