@@ -146,7 +146,7 @@ def _lifecycle(source: EventSource, run_background: bool):
         desk.engine = await open_database(settings.database_url)
         async with aiohttp.ClientSession() as http:
             desk.rasa = RasaClient(settings.rasa_url, settings.rasa_token, http, channel_token=settings.bot_token)
-            desk.transcripts = TranscriptMailer(desk.rasa, settings.smtp)
+            desk.transcripts = TranscriptMailer(desk.rasa, settings.smtp, desk.files)
             desk.customers = CustomerDirectory(desk.engine, IdentityDigests(customer_key(settings)))
             desk.follower = EventFollower(
                 desk.engine, source, desk.rasa, desk.clock, customers=desk.customers, on_change=desk.changes.bump

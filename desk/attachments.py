@@ -46,6 +46,8 @@ from desk.settings import AttachmentSettings
 
 # The user message's metadata key under which the channel names the file (bot/channels/media.py).
 ATTACHMENT_METADATA = "attachment"
+# Where the socket.io channel serves a conversation's files to the shopper (bot/channels/widget_files.py).
+SHOPPER_FILES_PATH = "/webhooks/socketio/attachments"
 ATTACHMENT_ID = re.compile(r"[0-9a-f]{32}")
 KINDS = ("photo", "file", "voice", "video", "sticker")
 MAX_FILENAME_CHARS = 120
@@ -89,6 +91,12 @@ class AttachmentRules:
 
     def token(self, sender_id: str) -> str:
         return conversation_token(self._key, sender_id)
+
+    def public_link(self, sender_id: str, attachment_id: str) -> str | None:
+        """The file's address for the shopper outside the widget (e-mail, messengers); None without ``public_url``."""
+        if not self.settings.public_url:
+            return None
+        return f"{self.settings.public_url}{SHOPPER_FILES_PATH}/{attachment_id}?t={self.token(sender_id)}"
 
     def take_upload(self, sender_id: str, address: str | None) -> None:
         """Count one upload; AttachmentRefused("limited") once the conversation or the address has had its share.

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from desk import handoffs
 from desk.agents import Agent
-from desk.attachments import AttachmentRules, describe, insert_linked, new_attachment
+from desk.attachments import AttachmentRefused, AttachmentRules, describe, insert_linked, new_attachment
 from desk.rasa_client import RasaClient
 from desk.transcript import Line
 
@@ -26,8 +26,12 @@ async def reply_as_agent(engine: AsyncEngine, rasa: RasaClient, handoff: dict, a
         return await handoffs.append_message(connection, handoff["id"], Line("agent", text, now, agent.display_name), agent.id)
 
 
-# Channels whose connector shows an agent's file (the widget); on the others it would arrive as a text dump.
+# Channels whose connector shows an agent's file (the widget); the others get it as a link (rules.public_link).
 FILE_CHANNELS = frozenset({"socketio"})
+
+
+def can_send_files(rules: AttachmentRules, channel: str) -> bool:
+    return channel in FILE_CHANNELS or bool(rules.settings.public_url)
 
 
 async def send_agent_file(engine: AsyncEngine, rasa: RasaClient, rules: AttachmentRules, handoff: dict, agent: Agent,
@@ -41,7 +45,13 @@ async def send_agent_file(engine: AsyncEngine, rasa: RasaClient, rules: Attachme
     label = f"[{row['kind']}] {row['filename']}"
     payload = {"type": "image" if row["kind"] == "photo" else "file",
                "payload": {**describe(row), "token": rules.token(handoff["sender_id"])}}
-    await rasa.send_agent_file(handoff["sender_id"], agent.display_name, label, payload)
+    link = rules.public_link(handoff["sender_id"], row["id"])
+    if handoff["channel"] in FILE_CHANNELS:
+        await rasa.send_agent_file(handoff["sender_id"], agent.display_name, label, payload)
+    elif link is not None:  # a messenger: its connector sends text, so the file goes as its link
+        await rasa.send_agent_reply(handoff["sender_id"], agent.display_name, f"{row['filename']}: {link}")
+    else:
+        raise AttachmentRefused("channel", "files can be sent to conversations in the website chat only")
     async with engine.begin() as connection:
         line = Line("agent", label, now, agent.display_name)
         message_id = await handoffs.append_message(connection, handoff["id"], line, agent.id)

@@ -29,9 +29,12 @@ class AttachmentSettings:
     retention_days: float = 90
     per_conversation: str = "10/10minutes"  # uploads (limits notation)
     per_address: str = "30/hour"
+    # The Rasa server as shoppers reach it (https://assistant.example): files become links there, for
+    # the transcript e-mail and for messengers, whose connectors cannot send an agent's file itself.
+    public_url: str = ""
 
 
-def _attachments(section: Mapping[str, Any]) -> AttachmentSettings:
+def _attachments(section: Mapping[str, Any], env: Mapping[str, str]) -> AttachmentSettings:
     default = AttachmentSettings()
     limits = section.get("limits") or {}
     return AttachmentSettings(
@@ -40,6 +43,7 @@ def _attachments(section: Mapping[str, Any]) -> AttachmentSettings:
         retention_days=float(section.get("retention_days", default.retention_days)),
         per_conversation=str(limits.get("per_conversation", default.per_conversation)),
         per_address=str(limits.get("per_address", default.per_address)),
+        public_url=env.get("ATTACHMENTS_PUBLIC_URL", section.get("public_url") or "").rstrip("/"),
     )
 
 
@@ -123,5 +127,5 @@ def load_desk_settings(path: Path | None = None, env: Mapping[str, str] | None =
         login_limit_per_account=str(limits.get("per_account_and_address", "5/minute")),
         login_limit_per_address=str(limits.get("per_address", "20/10minutes")),
         customer_key=env.get("DESK_CUSTOMER_KEY") or None,
-        attachments=_attachments(raw.get("attachments") or {}),
+        attachments=_attachments(raw.get("attachments") or {}, env),
     )

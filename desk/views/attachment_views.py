@@ -15,7 +15,7 @@ from desk.attachments import AttachmentRefused, get_attachment, serving_headers
 from desk.auth import current_agent
 from desk.context import desk_of
 from desk.handoffs import get_handoff
-from desk.operations import FILE_CHANNELS, send_agent_file
+from desk.operations import can_send_files, send_agent_file
 from desk.rasa_client import RasaError
 from desk.views.serialize import message_json
 from monitoring.metrics import DELIVERY_FAILURES
@@ -46,7 +46,7 @@ async def upload(request: web.Request) -> web.Response:
         return _refused(404, "no such conversation")
     if handoff["status"] != "active" or handoff["claimed_by"] != agent.id:
         return _refused(409, "Only the agent who took this conversation can do that.")
-    if handoff["channel"] not in FILE_CHANNELS:
+    if not can_send_files(desk.files, handoff["channel"]):
         return _refused(409, "Files can be sent to conversations in the website chat only; send a text reply instead.")
     # Read as a stream: the app's body limit is for forms (a chunked body is cut off here).
     data = await request.content.read(desk.files.settings.max_bytes + 1)

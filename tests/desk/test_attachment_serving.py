@@ -11,8 +11,10 @@ from aiohttp.test_utils import TestClient
 from desk import handoffs
 from desk.app import attachment_key
 from desk.attachments import AttachmentRules, delete_expired
-from desk.settings import AttachmentSettings
-from tests.desk.conftest import Harness
+from desk.settings import AttachmentSettings, SmtpSettings
+from desk.transcript import transcript_until
+from desk.transcript_mail import transcript_message
+from tests.desk.conftest import Harness, start_harness, stop_harness
 from tests.desk.support import page_csrf
 from tests.desk.test_agent_desk import claim, handed_off
 
@@ -151,3 +153,37 @@ async def test_files_are_deleted_after_the_retention_period(harness: Harness):
     assert await delete_expired(harness.desk.engine, harness.desk.files, harness.clock() + timedelta(days=89)) == 0
     assert await delete_expired(harness.desk.engine, harness.desk.files, harness.clock() + timedelta(days=91)) == 1
     assert (await shopper_get(harness, photo["id"], photo["token"])).status == 404
+
+
+async def test_with_a_public_address_a_messenger_gets_the_agents_file_as_a_link_and_the_email_links_files(tmp_path):
+    harness = await start_harness(tmp_path, env={"ATTACHMENTS_PUBLIC_URL": "https://assistant.example/"})
+    try:
+        telegram_id = await handed_off(harness, "telegram:777", "telegram")
+        anna = await harness.agent("anna", "Anna")
+        await claim(anna, telegram_id)
+        page = await (await anna.get(f"/conversations/{telegram_id}", headers={"Accept": "text/html"})).text()
+        assert 'id="reply-file-button"' in page
+        status, sent = await agent_sends(anna, telegram_id, PDF, "label.pdf")
+        assert status == 201
+        [delivered] = [d for d in harness.fake.delivered if d.sender_id == "telegram:777" and "label.pdf" in d.text]
+        file_id = sent["message"]["attachment"]["id"]
+        link = f"https://assistant.example/webhooks/socketio/attachments/{file_id}?t={harness.desk.files.token('telegram:777')}"
+        assert (delivered.channel, delivered.text) == ("telegram", f"Anna: label.pdf: {link}")
+
+        # The transcript e-mail: the shopper's photo and the agent's PDF, each with its link.
+        _, photo = await upload(harness, SHOPPER, PNG, "parcel.png")
+        events = [
+            {"event": "user", "text": "[photo] parcel.png", "timestamp": 1_700_000_000,
+             "metadata": {"attachment": {"id": photo["id"], "kind": "photo"}}},
+            {"event": "bot", "text": None, "timestamp": 1_700_000_060, "data": {"attachment": {"payload": {"id": "c" * 32}}},
+             "metadata": {"from_agent": True, "agent_name": "Anna", "label": "Anna: [file] label.pdf"}},
+        ]
+        lines = transcript_until({"events": events}, float("inf"))
+        smtp = SmtpSettings("127.0.0.1", 25, "desk@shop.example", "support@shop.example")
+        body = transcript_message(lines, "ana@example.com", smtp,
+                                  lambda file_id: harness.desk.files.public_link(SHOPPER, file_id)).get_content()
+        token = harness.desk.files.token(SHOPPER)
+        assert f"You: [photo] parcel.png https://assistant.example/webhooks/socketio/attachments/{photo['id']}?t={token}" in body
+        assert f"Anna: [file] label.pdf https://assistant.example/webhooks/socketio/attachments/{'c' * 32}?t={token}" in body
+    finally:
+        await stop_harness(harness)
