@@ -295,10 +295,9 @@ function buildDom(doc, settings, t) {
   attach.type = "button";
   attach.setAttribute("aria-label", t("attachFile"));
   attach.append(icon(doc, "clip"));
-  const fileInput = el("input", "sr-only");
+  const fileInput = el("input"); // hidden: the paperclip button opens it
   fileInput.type = "file";
-  fileInput.tabIndex = -1;
-  fileInput.setAttribute("aria-hidden", "true");
+  fileInput.hidden = true;
   fileInput.accept = settings.fileTypes.join(",");
   const counter = el("p", "counter");
   counter.hidden = true;
