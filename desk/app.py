@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from business_hours import SupportHours, load_support_hours
 from customers import CustomerDirectory, IdentityDigests
 from desk import closing
-from desk.attachments import MAX_ATTACHMENT_BYTES
+from desk.attachments import AttachmentRules, expire_files
 from desk.auth import auth_middleware
 from desk.broker import EventSource, open_event_source
 from desk.channels import channel_icon, channel_name
@@ -79,7 +79,9 @@ def build_app(
     if not settings.bot_token:
         log.warning("DESK_BOT_TOKEN is not set: the bot API refuses every call, so the bot works as if nobody were there")
     # Shoppers' files come to the bot API as a stream of their own size (desk/attachments.py).
-    size_limit = body_size_limit(MAX_BODY_BYTES, {bot_api.ATTACHMENTS_PATH: MAX_ATTACHMENT_BYTES})
+    # Agents' files come to attachment_views.UPLOAD_PATH the same way.
+    file_bytes = settings.attachments.max_bytes
+    size_limit = body_size_limit(MAX_BODY_BYTES, {bot_api.ATTACHMENTS_PATH: file_bytes, attachment_views.UPLOAD_PATH: file_bytes})
     relay = open_relay(settings.live_url)
     changes = Changes(relay)
     app = web.Application(middlewares=[security_headers, size_limit, bump_after_posts(changes)], client_max_size=MAX_BODY_BYTES)
@@ -87,6 +89,7 @@ def build_app(
     app[DESK] = Desk(
         settings, hours or load_support_hours(settings.config_path), clock, templates(), limiter, changes,
         KBArticles(settings.config_path), relay=relay,
+        files=AttachmentRules(settings.attachments, attachment_key(settings)),
     )
     storage = SessionCookies(
         settings.session_key,
@@ -124,6 +127,11 @@ def customer_key(settings: DeskSettings) -> bytes:
     return hmac.new(str(settings.session_key).encode(), b"customer identities", hashlib.sha256).digest()
 
 
+def attachment_key(settings: DeskSettings) -> bytes:
+    """The key of the shoppers' file links, derived from the session key (rotating it ends the old links)."""
+    return hmac.new(str(settings.session_key).encode(), b"attachment links", hashlib.sha256).digest()
+
+
 async def _end_streams(app: web.Application) -> None:
     """Open event streams end, so a shutdown does not wait for them."""
     app[DESK].changes.close()
@@ -141,7 +149,7 @@ def _lifecycle(source: EventSource, run_background: bool):
         desk.engine = await open_database(settings.database_url)
         async with aiohttp.ClientSession() as http:
             desk.rasa = RasaClient(settings.rasa_url, settings.rasa_token, http, channel_token=settings.bot_token)
-            desk.transcripts = TranscriptMailer(desk.rasa, settings.smtp)
+            desk.transcripts = TranscriptMailer(desk.rasa, settings.smtp, desk.files)
             desk.customers = CustomerDirectory(desk.engine, IdentityDigests(customer_key(settings)))
             desk.follower = EventFollower(
                 desk.engine, source, desk.rasa, desk.clock, customers=desk.customers, on_change=desk.changes.bump
@@ -155,7 +163,8 @@ def _lifecycle(source: EventSource, run_background: bool):
             await desk.relay.start(_from_other_desks(desk))
 
             async def background() -> None:
-                await asyncio.gather(desk.follower.run(), desk.delivery.run(), schedule.run(), closing_time)
+                await asyncio.gather(desk.follower.run(), desk.delivery.run(), schedule.run(), closing_time,
+                                 expire_files(desk.engine, desk.files, desk.clock))
 
             # One desk process at a time follows the broker and sends tickets and reports (desk/live_relay.py).
             tasks = [asyncio.create_task(desk.relay.lead(background, desk.follower.stand_by))] if run_background else []

@@ -1,9 +1,13 @@
-"""Files shoppers send during a handoff (a photo, a PDF, a voice note), kept for the agents.
+"""Files in a handoff: what shoppers send (a photo, a PDF, a voice note) and the images and PDFs agents send back.
 
-The channel that received the file fetches it from its platform and hands the bytes to the bot
-API (``POST /api/bot/attachments``); the shopper's message naming it follows through Rasa's
-event broker and links it (desk/follower.py). Agents open it at ``/attachments/<id>``, signed
-in like every desk page. What keeps that safe:
+The channel that received a shopper's file (a messenger fetches it from its platform, the widget
+uploads it through the socket.io channel) hands the bytes to the bot API (``POST /api/bot/attachments``);
+the shopper's message naming it follows through Rasa's event broker and links it (desk/follower.py).
+An agent's file is stored linked to the agent's message at once (desk/operations.py). Agents open
+files at ``/attachments/<id>``, signed in like every desk page; the shopper's widget gets them
+through the socket.io channel (``GET /api/bot/attachments/<id>?t=<token>``), where ``token`` is the
+conversation's :func:`conversation_token`: a file asked for with another conversation's token, or
+none, is "not found", exactly like a file that does not exist. What keeps that safe:
 
 - the type is read from the file's first bytes and must be one of ``KINDS_OF_TYPE``; what the
   platform or the file name claims is ignored, and the file is served with that type only,
@@ -11,25 +15,39 @@ in like every desk page. What keeps that safe:
 - the id is 128 random bits, and the file lives in the database, not under a path built from
   anything a shopper chose; the file name is only shown (and given as the download's name)
   after being reduced to a plain base name;
-- a message may link only a file uploaded for its own conversation, and only once.
+- a message may link only a file uploaded for its own conversation, and only once;
+- the widget's and the agents' files are limited to ``attachments.types`` and ``max_bytes`` of
+  assistant.yml, uploads are rate-limited per conversation and per client address, and files are
+  deleted after ``retention_days``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import hmac
+import logging
 import re
 import secrets
 import unicodedata
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
-from sqlalchemy import select, update
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from desk.db import attachments
+from desk.settings import AttachmentSettings
 
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 # The user message's metadata key under which the channel names the file (bot/channels/media.py).
 ATTACHMENT_METADATA = "attachment"
+# Where the socket.io channel serves a conversation's files to the shopper (bot/channels/widget_files.py).
+SHOPPER_FILES_PATH = "/webhooks/socketio/attachments"
 ATTACHMENT_ID = re.compile(r"[0-9a-f]{32}")
 KINDS = ("photo", "file", "voice", "video", "sticker")
 MAX_FILENAME_CHARS = 120
@@ -43,6 +61,75 @@ SIGNATURES: tuple[tuple[str, bytes, int], ...] = (
     ("audio/mpeg", b"ID3", 0),
 )
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+# Messengers' voice notes and videos reach the agent whatever ``attachments.types`` says (agents only listen).
+log = logging.getLogger(__name__)
+EXPIRY_CHECK_SECONDS = 3600
+MEDIA_KINDS = frozenset({"voice", "video"})
+TYPE_NAMES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF", "image/webp": "WebP", "application/pdf": "PDF",
+              "audio/ogg": "Ogg", "audio/mpeg": "MP3", "audio/mp4": "M4A", "video/mp4": "MP4"}
+# A file is only ever shown as itself: no script, no plugin, no frame of ours around it.
+FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+
+
+class AttachmentRefused(ValueError):
+    """The file is not taken; ``code`` says why to the widget (too_big, bad_type, empty, limited)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+class AttachmentRules:
+    """The configured limits on files, the upload rate limits and the key of the shoppers' file links."""
+
+    def __init__(self, settings: AttachmentSettings, key: bytes):
+        self.settings = settings
+        self._key = key
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._per_conversation = parse(settings.per_conversation)
+        self._per_address = parse(settings.per_address)
+
+    def token(self, sender_id: str) -> str:
+        return conversation_token(self._key, sender_id)
+
+    def public_link(self, sender_id: str, attachment_id: str) -> str | None:
+        """The file's address for the shopper outside the widget (e-mail, messengers); None without ``public_url``."""
+        if not self.settings.public_url:
+            return None
+        return f"{self.settings.public_url}{SHOPPER_FILES_PATH}/{attachment_id}?t={self.token(sender_id)}"
+
+    def take_upload(self, sender_id: str, address: str | None) -> None:
+        """Count one upload; AttachmentRefused("limited") once the conversation or the address has had its share.
+
+        Both are counted: a shopper who starts new conversations is still held by the address, and
+        a conversation is held whichever address its uploads come from.
+        """
+        keys = [(self._per_conversation, f"conversation|{sender_id}")]
+        if address:
+            keys.append((self._per_address, f"address|{address}"))
+        if not all(self._limiter.test(limit, key) for limit, key in keys):
+            raise AttachmentRefused("limited", "too many files in a short time; try again in a few minutes")
+        for limit, key in keys:
+            self._limiter.hit(limit, key)
+
+    def check(self, kind: str, data: bytes) -> str:
+        """The file's type as its bytes show it; AttachmentRefused when it is empty, too big or not allowed."""
+        if not data:
+            raise AttachmentRefused("empty", "the file is empty")
+        if len(data) > self.settings.max_bytes:
+            raise AttachmentRefused("too_big", f"files of at most {self.settings.max_bytes // (1024 * 1024)} MB are taken")
+        content_type = sniffed_type(data)
+        allowed = set(self.settings.types) | ({t for t in TYPE_NAMES if not t.startswith(("image", "application"))}
+                                               if kind in MEDIA_KINDS else set())
+        if content_type not in allowed:
+            names = ", ".join(TYPE_NAMES.get(t, t) for t in self.settings.types)
+            raise AttachmentRefused("bad_type", f"only these kinds of file are taken: {names}")
+        return content_type
+
+
+def conversation_token(key: bytes, sender_id: str) -> str:
+    """The conversation's unguessable proof for its own files (the widget holds it; it names no file)."""
+    return hmac.new(key, b"attachments|" + sender_id.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def sniffed_type(data: bytes) -> str | None:
@@ -66,26 +153,47 @@ def safe_filename(name: str | None, content_type: str) -> str:
     return base[-MAX_FILENAME_CHARS:]
 
 
-async def store_attachment(engine: AsyncEngine, sender_id: str, kind: str, name: str | None, data: bytes,
-                           now: datetime) -> dict[str, Any]:
-    """The stored attachment's description; ValueError for an empty, unknown or unsupported file."""
+def new_attachment(rules: AttachmentRules, sender_id: str, kind: str, name: str | None, data: bytes,
+                   now: datetime) -> dict[str, Any]:
+    """The row for a file (not stored yet); AttachmentRefused for an empty, too big or unsupported file."""
     if kind not in KINDS:
-        raise ValueError(f"kind must be one of {', '.join(KINDS)}")
-    if not data:
-        raise ValueError("the file is empty")
-    content_type = sniffed_type(data)
-    if content_type is None:
-        raise ValueError("the desk takes images (JPEG, PNG, GIF, WebP), PDF, MP4 and Ogg/MP3/M4A audio only")
-    row = {"id": secrets.token_hex(16), "sender_id": sender_id, "kind": kind, "filename": safe_filename(name, content_type),
-           "content_type": content_type, "size": len(data), "data": data, "created_at": now}
+        raise AttachmentRefused("bad_kind", f"kind must be one of {', '.join(KINDS)}")
+    content_type = rules.check(kind, data)
+    if kind == "file" and content_type in IMAGE_TYPES:
+        kind = "photo"  # what it is, for the label: the widget and the agents send "file" for anything
+    return {"id": secrets.token_hex(16), "sender_id": sender_id, "kind": kind, "filename": safe_filename(name, content_type),
+            "content_type": content_type, "size": len(data), "data": data, "created_at": now}
+
+
+async def store_attachment(engine: AsyncEngine, rules: AttachmentRules, sender_id: str, kind: str, name: str | None,
+                           data: bytes, now: datetime) -> dict[str, Any]:
+    """The stored attachment's description (with the conversation's token); AttachmentRefused when it is not taken."""
+    row = new_attachment(rules, sender_id, kind, name, data, now)
     async with engine.begin() as connection:
         await connection.execute(attachments.insert().values(**row))
-    return describe(row)
+    return {**describe(row), "token": rules.token(sender_id)}
+
+
+async def insert_linked(connection: AsyncConnection, row: dict[str, Any], message_id: int) -> None:
+    """Store an agent's file, linked to the agent's message it went with."""
+    await connection.execute(attachments.insert().values(**row, message_id=message_id))
 
 
 def describe(row: dict[str, Any]) -> dict[str, Any]:
     return {"id": row["id"], "kind": row["kind"], "filename": row["filename"], "content_type": row["content_type"],
             "size": row["size"], "image": row["content_type"] in IMAGE_TYPES, "url": f"/attachments/{row['id']}"}
+
+
+def serving_headers(row: dict[str, Any]) -> dict[str, str]:
+    """The headers a file goes out with, to agents and shoppers alike.
+
+    The exact sniffed type and ``nosniff``, so the browser never takes it for anything else; images
+    inline, everything else (a PDF) as a download; a CSP that runs nothing even when opened on its own.
+    """
+    disposition = "inline" if row["content_type"] in IMAGE_TYPES else "attachment"
+    return {"Content-Type": row["content_type"], "X-Content-Type-Options": "nosniff", "Content-Security-Policy": FILE_CSP,
+            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(row['filename'], safe='')}",
+            "Cache-Control": "private, max-age=3600"}
 
 
 def attachment_of(user_event: dict[str, Any]) -> Any:
@@ -138,3 +246,33 @@ async def get_attachment(engine: AsyncEngine, attachment_id: str) -> dict[str, A
     async with engine.connect() as connection:
         row = (await connection.execute(query)).mappings().first()
     return dict(row) if row is not None else None
+
+
+async def get_for_conversation(engine: AsyncEngine, rules: AttachmentRules, attachment_id: str,
+                               token: str | None) -> dict[str, Any] | None:
+    """The file with its bytes when ``token`` is its conversation's; None when not (as for a file that does not exist)."""
+    if not token or not ATTACHMENT_ID.fullmatch(attachment_id):
+        return None
+    async with engine.connect() as connection:
+        row = (await connection.execute(select(attachments).where(attachments.c.id == attachment_id))).mappings().first()
+    if row is None or not hmac.compare_digest(rules.token(row["sender_id"]), token):
+        return None
+    return dict(row)
+
+
+async def delete_expired(engine: AsyncEngine, rules: AttachmentRules, now: datetime) -> int:
+    """Delete the files older than ``retention_days``; how many went."""
+    cutoff = now - timedelta(days=rules.settings.retention_days)
+    async with engine.begin() as connection:
+        return (await connection.execute(delete(attachments).where(attachments.c.created_at < cutoff))).rowcount
+
+
+async def expire_files(engine: AsyncEngine, rules: AttachmentRules, clock: Callable[[], datetime]) -> None:
+    """Run for the desk's life: once an hour, delete the files past their retention."""
+    while True:
+        try:
+            if gone := await delete_expired(engine, rules, clock()):
+                log.info("deleted %d files past their retention", gone)
+        except Exception:  # a database hiccup must not end the loop for the desk's lifetime
+            log.exception("deleting expired files failed")
+        await asyncio.sleep(EXPIRY_CHECK_SECONDS)

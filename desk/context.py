@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from business_hours import SupportHours
 from customers import CustomerDirectory
+from desk.attachments import AttachmentRules
 from desk.delivery import TicketDelivery
 from desk.follower import EventFollower
 from desk.kb_articles import KBArticles
@@ -41,6 +42,7 @@ class Desk:
     kb_articles: KBArticles = field(default_factory=lambda: KBArticles(None))
     typing: TypingBoard = field(default_factory=TypingBoard)  # who is typing now (desk/typing.py)
     relay: LiveRelay = field(default_factory=LocalRelay)  # the other desk processes, if any (desk/live_relay.py)
+    files: AttachmentRules | None = None  # limits and link key of the files in handoffs (desk/attachments.py)
     # Set while the app runs (see desk.app.lifecycle).
     engine: AsyncEngine | None = None
     rasa: RasaClient | None = None

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from desk import handoffs
 from desk.agents import Agent
+from desk.attachments import AttachmentRefused, AttachmentRules, describe, insert_linked, new_attachment
 from desk.rasa_client import RasaClient
 from desk.transcript import Line
 
@@ -23,6 +24,40 @@ async def reply_as_agent(engine: AsyncEngine, rasa: RasaClient, handoff: dict, a
     await rasa.send_agent_reply(handoff["sender_id"], agent.display_name, text)
     async with engine.begin() as connection:
         return await handoffs.append_message(connection, handoff["id"], Line("agent", text, now, agent.display_name), agent.id)
+
+
+# Channels whose connector shows an agent's file (the widget); the others get it as a link (rules.public_link).
+FILE_CHANNELS = frozenset({"socketio"})
+
+
+def can_send_files(rules: AttachmentRules, channel: str) -> bool:
+    return channel in FILE_CHANNELS or bool(rules.settings.public_url)
+
+
+async def send_agent_file(engine: AsyncEngine, rasa: RasaClient, rules: AttachmentRules, handoff: dict, agent: Agent,
+                          name: str | None, data: bytes, now: datetime) -> dict:
+    """Deliver an agent's image or PDF through Rasa, then add it to the transcript; the message with its file.
+
+    Raises AttachmentRefused for a file the rules do not take (nothing is sent) and RasaError when
+    Rasa did not take it (nothing is kept), as for a text reply.
+    """
+    row = new_attachment(rules, handoff["sender_id"], "file", name, data, now)
+    label = f"[{row['kind']}] {row['filename']}"
+    payload = {"type": "image" if row["kind"] == "photo" else "file",
+               "payload": {**describe(row), "token": rules.token(handoff["sender_id"])}}
+    link = rules.public_link(handoff["sender_id"], row["id"])
+    if handoff["channel"] in FILE_CHANNELS:
+        await rasa.send_agent_file(handoff["sender_id"], agent.display_name, label, payload)
+    elif link is not None:  # a messenger: its connector sends text, so the file goes as its link
+        await rasa.send_agent_reply(handoff["sender_id"], agent.display_name, f"{row['filename']}: {link}")
+    else:
+        raise AttachmentRefused("channel", "files can be sent to conversations in the website chat only")
+    async with engine.begin() as connection:
+        line = Line("agent", label, now, agent.display_name)
+        message_id = await handoffs.append_message(connection, handoff["id"], line, agent.id)
+        await insert_linked(connection, row, message_id)
+    return {"id": message_id, "role": "agent", "text": label, "author_name": agent.display_name, "created_at": now,
+            "attachment": describe(row)}
 
 
 async def end_handoff(engine: AsyncEngine, rasa: RasaClient, handoff: dict, ended_by: str, now: datetime) -> bool:

@@ -102,6 +102,13 @@ class RasaClient:
         params = {"output_channel": "latest", "execute_side_effects": "true"}
         await self._request("POST", sender_id, "tracker/events", params, event)
 
+    async def send_agent_file(self, sender_id: str, agent_name: str, label: str, attachment: dict[str, Any]) -> None:
+        """Append an agent's file as a bot event with the attachment (the widget shows it, the label stays in the tracker)."""
+        event = {"event": "bot", "text": None, "data": {"attachment": attachment},
+                 "metadata": {"from_agent": True, "agent_name": agent_name, "label": f"{agent_name}: {label}"}}
+        params = {"output_channel": "latest", "execute_side_effects": "true"}
+        await self._request("POST", sender_id, "tracker/events", params, event)
+
     async def hand_back_to_bot(self, sender_id: str) -> None:
         """Resume the conversation and let the bot continue (thanks, then the rating question).
 

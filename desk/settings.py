@@ -20,6 +20,34 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class AttachmentSettings:
+    """``attachments:`` of assistant.yml: the files shoppers and agents send each other in a handoff."""
+
+    max_bytes: int = 10 * 1024 * 1024
+    # What the widget and the agents may send (checked on the bytes); messengers' voice notes and videos come on top.
+    types: tuple[str, ...] = ("image/jpeg", "image/png", "image/webp", "image/gif", "application/pdf")
+    retention_days: float = 90
+    per_conversation: str = "10/10minutes"  # uploads (limits notation)
+    per_address: str = "30/hour"
+    # The Rasa server as shoppers reach it (https://assistant.example): files become links there, for
+    # the transcript e-mail and for messengers, whose connectors cannot send an agent's file itself.
+    public_url: str = ""
+
+
+def _attachments(section: Mapping[str, Any], env: Mapping[str, str]) -> AttachmentSettings:
+    default = AttachmentSettings()
+    limits = section.get("limits") or {}
+    return AttachmentSettings(
+        max_bytes=int(section.get("max_bytes", default.max_bytes)),
+        types=tuple(section.get("types") or default.types),
+        retention_days=float(section.get("retention_days", default.retention_days)),
+        per_conversation=str(limits.get("per_conversation", default.per_conversation)),
+        per_address=str(limits.get("per_address", default.per_address)),
+        public_url=env.get("ATTACHMENTS_PUBLIC_URL", section.get("public_url") or "").rstrip("/"),
+    )
+
+
+@dataclass(frozen=True)
 class DeskSettings:
     database_url: str  # SQLAlchemy URL of the desk's own database
     event_broker_url: str  # SQLAlchemy URL of Rasa's SQL event broker database, or amqp:// of its Pika broker
@@ -45,6 +73,7 @@ class DeskSettings:
     # redis://... when several desk processes serve one database: they share live updates and take
     # turns following the event broker (desk/live_relay.py). None: one desk process (embedded).
     live_url: str | None = None
+    attachments: AttachmentSettings = AttachmentSettings()
 
 
 def _sqlite_url(value: str, base: Path) -> str:
@@ -102,4 +131,5 @@ def load_desk_settings(path: Path | None = None, env: Mapping[str, str] | None =
         login_limit_per_address=str(limits.get("per_address", "20/10minutes")),
         customer_key=env.get("DESK_CUSTOMER_KEY") or None,
         live_url=env.get("DESK_LIVE_URL") or None,
+        attachments=_attachments(raw.get("attachments") or {}, env),
     )

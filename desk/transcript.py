@@ -15,6 +15,7 @@ class Line:
     text: str
     at: datetime
     author_name: str | None = None
+    attachment_id: str | None = None  # a file sent with it (desk/attachments.py), for the transcript e-mail's link
 
 
 @dataclass(frozen=True)
@@ -64,13 +65,18 @@ def line_from_event(event: dict[str, Any], offered: dict[str, str] | None = None
     ``offered``: the buttons the bot offered last, so a press shows as the label the shopper saw.
     """
     if event.get("event") == "user":
-        return Line("shopper", _shopper_text(event, offered or {}), event_time(event))
+        file = (event.get("metadata") or {}).get("attachment")
+        file_id = file.get("id") if isinstance(file, dict) and isinstance(file.get("id"), str) else None
+        return Line("shopper", _shopper_text(event, offered or {}), event_time(event), attachment_id=file_id)
     if event.get("event") == "bot":
         metadata = event.get("metadata") or {}
         if metadata.get("from_agent"):
             name = str(metadata.get("agent_name") or "Agent")
-            text = event.get("text") or ""
-            return Line("agent", text.removeprefix(f"{name}: "), event_time(event), name)
+            # An agent's file has no text, only its label ("[photo] box.jpg"; desk/operations.py).
+            text = event.get("text") or str(metadata.get("label") or "")
+            file = ((event.get("data") or {}).get("attachment") or {}).get("payload") or {}
+            file_id = file.get("id") if isinstance(file.get("id"), str) else None
+            return Line("agent", text.removeprefix(f"{name}: "), event_time(event), name, file_id)
         return Line("bot", _bot_text(event), event_time(event))
     return None
 

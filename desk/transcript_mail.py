@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import smtplib
+from collections.abc import Callable
 from email.message import EmailMessage
 from typing import Any
 
@@ -17,6 +18,7 @@ from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
+from desk.attachments import AttachmentRules
 from desk.delivery import ROLE_NAMES, _send_email
 from desk.rasa_client import RasaClient, RasaError
 from desk.settings import SmtpSettings
@@ -46,7 +48,9 @@ def shopper_email(tracker: dict[str, Any]) -> str | None:
     return found
 
 
-def transcript_message(lines: list[Line], to: str, smtp: SmtpSettings) -> EmailMessage:
+def transcript_message(lines: list[Line], to: str, smtp: SmtpSettings,
+                       link: Callable[[str], str | None] = lambda _: None) -> EmailMessage:
+    """The e-mail; ``link`` gives a file's address for the shopper (none without ``attachments.public_url``)."""
     message = EmailMessage()
     message["Subject"] = "Your conversation with our shop assistant"
     message["From"] = smtp.sender
@@ -55,16 +59,19 @@ def transcript_message(lines: list[Line], to: str, smtp: SmtpSettings) -> EmailM
     body = ["Here is your conversation with us, as you asked.", ""]
     for line in lines:
         who = line.author_name or {"shopper": "You"}.get(line.role) or ROLE_NAMES.get(line.role, line.role)
-        body.append(f"[{line.at:%Y-%m-%d %H:%M} UTC] {who}: {line.text}")
+        file_link = link(line.attachment_id) if line.attachment_id else None
+        text = f"{line.text} {file_link}" if file_link else line.text
+        body.append(f"[{line.at:%Y-%m-%d %H:%M} UTC] {who}: {text}")
     body += ["", f"Questions? Reply to this e-mail and it reaches {smtp.to}."]
     message.set_content("\n".join(body) + "\n")
     return message
 
 
 class TranscriptMailer:
-    def __init__(self, rasa: RasaClient, smtp: SmtpSettings | None):
+    def __init__(self, rasa: RasaClient, smtp: SmtpSettings | None, files: AttachmentRules | None = None):
         self._rasa = rasa
         self._smtp = smtp
+        self._files = files
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
 
     async def send(self, sender_id: str) -> dict[str, Any]:
@@ -82,7 +89,9 @@ class TranscriptMailer:
         allowed = self._limiter.hit(PER_CONVERSATION, "conversation", sender_id)
         if not (allowed and self._limiter.hit(PER_ADDRESS, "to", to.lower())):
             return {"sent": False, "reason": "limited"}
-        message = transcript_message(transcript_until(tracker, float("inf")), to, self._smtp)
+        files = self._files
+        link = (lambda file_id: files.public_link(sender_id, file_id)) if files is not None else (lambda _: None)
+        message = transcript_message(transcript_until(tracker, float("inf")), to, self._smtp, link)
         try:
             await asyncio.to_thread(_send_email, message, self._smtp)
         except (OSError, smtplib.SMTPException) as error:

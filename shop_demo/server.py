@@ -82,7 +82,7 @@ def content_security_policy(rasa_url: str, widget_url: str) -> str:
     widget = urlsplit(urljoin("http://self/", widget_url))
     widget_origin = "" if widget.netloc == "self" else f" {widget.scheme}://{widget.netloc}"
     return (
-        f"default-src 'self'; script-src 'self'{widget_origin}; style-src 'self'; img-src 'self'; "
+        f"default-src 'self'; script-src 'self'{widget_origin}; style-src 'self'; img-src 'self' {rasa.scheme}://{rasa.netloc}; "
         f"connect-src 'self' {rasa.scheme}://{rasa.netloc} {socket_scheme}://{rasa.netloc}; "
         "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )

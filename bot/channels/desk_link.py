@@ -1,4 +1,4 @@
-"""The socket.io channel's line to the agent desk: whether a person is available, and who is typing.
+"""The socket.io channel's line to the agent desk: whether a person is available, who is typing, files.
 
 The widget talks only to this channel (shoppers reach nothing else, docs/security.md); the channel
 asks the desk's bot API with the bot's token (env DESK_BOT_TOKEN) and the desk tells the channel
@@ -9,6 +9,7 @@ call has a short timeout and a desk that does not answer is "unknown", never an 
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 import os
 from typing import Any
@@ -17,6 +18,10 @@ import aiohttp
 
 log = logging.getLogger(__name__)
 TIMEOUT = aiohttp.ClientTimeout(total=2)
+FILE_TIMEOUT = aiohttp.ClientTimeout(total=30)  # a file of several MB, both ways
+FILES_PATH = "/api/bot/attachments"
+# What a file goes out to the widget with, as the desk set it (desk/attachments.serving_headers).
+FILE_HEADERS = ("Content-Type", "Content-Disposition", "Content-Security-Policy", "X-Content-Type-Options", "Cache-Control")
 
 
 def team_status(availability: dict[str, Any] | None) -> dict[str, Any]:
@@ -56,6 +61,39 @@ class DeskLink:
         """Ask the desk to e-mail the conversation to the address the shopper gave in it."""
         answer = await self._call("POST", "/api/bot/transcripts", {"sender_id": sender_id})
         return answer if isinstance(answer, dict) and "sent" in answer else {"sent": False, "reason": "unavailable"}
+
+    async def upload_file(self, params: dict[str, str], data: bytes) -> tuple[int, dict[str, Any]]:
+        """Hand a shopper's file to the desk: (status, the desk's answer); (503, {code: unavailable}) without one."""
+        answer = await self._raw("POST", FILES_PATH, params, data)
+        if answer is None:
+            return 503, {"code": "unavailable"}
+        status, body, _ = answer
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            parsed = None
+        return (status, parsed) if isinstance(parsed, dict) else (503, {"code": "unavailable"})
+
+    async def file(self, attachment_id: str, token: str) -> tuple[bytes, dict[str, str]] | None:
+        """A file of the conversation ``token`` is for, with the headers to serve it with; None when not found."""
+        answer = await self._raw("GET", f"{FILES_PATH}/{attachment_id}", {"t": token})
+        if answer is None or answer[0] != 200:
+            return None
+        _, body, headers = answer
+        return body, {name: headers[name] for name in FILE_HEADERS if name in headers}
+
+    async def _raw(self, method: str, path: str, params: dict[str, str], data: bytes | None = None) -> Any:
+        if not self._token:
+            return None
+        self._http = self._http or aiohttp.ClientSession(timeout=TIMEOUT)
+        headers = {"Authorization": f"Bearer {self._token}", "Content-Type": "application/octet-stream"}
+        try:
+            async with self._http.request(method, self._url + path, params=params, data=data, headers=headers,
+                                          timeout=FILE_TIMEOUT) as response:
+                return response.status, await response.read(), response.headers
+        except (aiohttp.ClientError, TimeoutError) as error:
+            log.info("desk %s %s: %s", method, FILES_PATH, type(error).__name__)
+            return None
 
     async def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         if not self._token:

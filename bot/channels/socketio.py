@@ -27,6 +27,7 @@ Rasa 3.6's SocketIOInput, with these changes:
 - Typing both ways: ``user_typing`` {session_id, typing} from a socket in that session's room goes
   to the desk; the desk's ``POST /webhooks/socketio/typing`` {sender_id, typing, agent_name}
   (bearer DESK_BOT_TOKEN) becomes ``agent_typing`` in the shopper's room (bot/channels/desk_link.py).
+- Files during a handoff, both ways (``/webhooks/socketio/attachments``, bot/channels/widget_files.py).
 - ``transcript`` {session_id}: the desk e-mails the conversation to the address the shopper gave
   in it (desk/transcript_mail.py); the answer {sent, reason} comes back as ``transcript``.
 
@@ -56,6 +57,7 @@ from bot.channels.desk_link import DeskLink
 from bot.channels.guards import oversized_metadata, sender_id_problem, shop_origins
 from bot.channels.metadata import client_address, with_client_address
 from bot.channels.no_silence import NoSilence
+from bot.channels.widget_files import add_file_routes, max_upload_bytes
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +110,9 @@ def assistant_config() -> dict[str, Any]:
 def widget_settings(config: dict[str, Any]) -> dict[str, Any]:
     """What the widget is told after a session starts, from ``widget:`` of assistant.yml."""
     section = config.get("widget") or {}
-    return {"history_hours": float(section.get("history_hours", 24))}
+    files = config.get("attachments") or {}
+    attachments = {"max_bytes": max_upload_bytes(config), "types": list(files.get("types") or [])} if files else {}
+    return {"history_hours": float(section.get("history_hours", 24)), **({"attachments": attachments} if attachments else {})}
 
 
 def missed_messages(events: list[Any], last_seen: float) -> list[dict[str, Any]]:
@@ -259,6 +263,8 @@ class ShopSocketIOInput(SocketIOInput):
             output = ShopSocketIOOutput(sio, self.bot_message_evt)
             await no_silence(UserMessage(text, output, sender_id, input_channel=self.name(), metadata=metadata))
 
+        add_file_routes(socketio_webhook, desk, self.name(), max_upload_bytes(config), no_silence,
+                        lambda: ShopSocketIOOutput(sio, self.bot_message_evt))
         sio.on("session_request", session_request, namespace=self.namespace)
         sio.on(TEAM_EVENT, team_status, namespace=self.namespace)
         sio.on(USER_TYPING_EVENT, user_typing, namespace=self.namespace)

@@ -11,7 +11,7 @@
   let lastId = Number(root.dataset.lastMessageId);
   const ROLE_NAMES = { shopper: "Shopper", bot: "Bot", agent: "Agent" };
 
-  // A file the shopper sent: as templates/_attachment.html renders it.
+  // A file sent in the conversation: as templates/_attachment.html renders it.
   function attachmentLink(file) {
     const link = desk.el("a", "attachment");
     link.href = file.url;
@@ -20,7 +20,7 @@
     if (file.image) {
       const img = desk.el("img", "attachment-thumb");
       img.src = file.url;
-      img.alt = `${file.kind} from the shopper: ${file.filename}`;
+      img.alt = `${file.kind}: ${file.filename}`;
       link.append(img);
     } else {
       link.append(desk.el("span", "attachment-file", `${file.filename} (${Math.ceil(file.size / 1024)} kB)`));
@@ -115,6 +115,36 @@
       } else {
         error.textContent = result.data.error || "Not sent. Try again.";
       }
+    });
+  }
+
+  // An image or PDF for the shopper: the raw file as the body, delivered (or refused) like a reply.
+  const fileInput = document.getElementById("reply-file");
+  if (fileInput) {
+    const error = document.getElementById("reply-error");
+    const button = document.getElementById("reply-file-button");
+    button.addEventListener("click", () => fileInput.click());
+    fileInput.addEventListener("change", async () => {
+      const [file] = fileInput.files;
+      fileInput.value = "";
+      if (!file) return;
+      button.disabled = true;
+      error.textContent = "";
+      const query = `handoff=${encodeURIComponent(id)}&name=${encodeURIComponent(file.name)}`;
+      try {
+        const response = await fetch(`/attachments?${query}`, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "Content-Type": "application/octet-stream", Accept: "application/json", "X-CSRF-Token": desk.csrf() },
+          body: file,
+        });
+        const data = await response.json().catch(() => ({}));
+        if (response.ok) addMessage(data.message);
+        else error.textContent = data.error || "Not sent. Try again.";
+      } catch {
+        error.textContent = "Not sent: the desk could not be reached. Try again.";
+      }
+      button.disabled = false;
     });
   }
 

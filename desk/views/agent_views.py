@@ -11,7 +11,7 @@ from desk import agents, handoffs, kb_learning
 from desk.auth import current_agent
 from desk.context import desk_of
 from desk.live import stream
-from desk.operations import end_handoff, reply_as_agent
+from desk.operations import can_send_files, end_handoff, reply_as_agent
 from desk.rasa_client import RasaError
 from desk.ratings import ratings_for_handoff
 from desk.reasons import reason_label
@@ -126,6 +126,8 @@ async def conversation_page(request: web.Request) -> web.Response:
         colleagues=await agents.colleagues(desk.engine, agent.id, desk.clock(), desk.settings.agent_idle_minutes),
         notice=NOTICES.get(request.query.get("notice", "")),
         others=await other_conversations(request, handoff),
+        can_send_files=can_send_files(desk.files, handoff["channel"]),
+        file_types=",".join(desk.files.settings.types),
     )
 
 

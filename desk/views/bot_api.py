@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from desk import agents, handoffs
-from desk.attachments import MAX_ATTACHMENT_BYTES, store_attachment
+from desk.attachments import AttachmentRefused, get_for_conversation, serving_headers, store_attachment
 from desk.availability import availability
 from desk.context import desk_of
 from desk.rasa_client import unroutable_reason
@@ -70,22 +70,35 @@ async def post_csat(request: web.Request) -> web.Response:
 
 
 async def post_attachment(request: web.Request) -> web.Response:
-    """A file a shopper sent during a handoff: the raw bytes as the body, ``sender_id``, ``kind`` and ``name`` in the query."""
+    """A file a shopper sent during a handoff: the raw bytes as the body; ``sender_id``, ``kind``, ``name`` in the query.
+
+    ``client``: the shopper's address where the channel knows it (the widget), for the per-address limit.
+    A refusal is ``{"error", "code"}`` (too_big, bad_type, empty, limited), which the widget shows in words.
+    """
     desk = desk_of(request)
     sender_id = request.query.get("sender_id", "")
     if not sender_id or unroutable_reason(sender_id) is not None:
         return web.json_response({"error": "sender_id is missing or not a conversation id"}, status=400)
-    # Read as a stream: the app's body limit is for forms, a photo is bigger.
-    data = await request.content.read(MAX_ATTACHMENT_BYTES + 1)
-    if len(data) > MAX_ATTACHMENT_BYTES:
-        return web.json_response({"error": f"files of at most {MAX_ATTACHMENT_BYTES} bytes are taken"}, status=413,
-                                 headers={"Connection": "close"})
+    refused = {"too_big": 413, "limited": 429}
     try:
-        attachment = await store_attachment(desk.engine, sender_id, request.query.get("kind", ""),
+        desk.files.take_upload(sender_id, request.query.get("client"))
+        # Read as a stream: the app's body limit is for forms, a photo is bigger.
+        data = await request.content.read(desk.files.settings.max_bytes + 1)
+        attachment = await store_attachment(desk.engine, desk.files, sender_id, request.query.get("kind", ""),
                                             request.query.get("name"), data, desk.clock())
-    except ValueError as error:
-        return web.json_response({"error": str(error)}, status=415)
+    except AttachmentRefused as refusal:
+        return web.json_response({"error": str(refusal), "code": refusal.code}, status=refused.get(refusal.code, 415),
+                                 headers={"Connection": "close"} if refusal.code == "too_big" else None)
     return web.json_response(attachment, status=201)
+
+
+async def get_attachment_for_shopper(request: web.Request) -> web.Response:
+    """A file of the conversation whose token ``t`` is (the socket.io channel passes it on for the widget); else 404."""
+    desk = desk_of(request)
+    found = await get_for_conversation(desk.engine, desk.files, request.match_info["attachment_id"], request.query.get("t"))
+    if found is None:
+        raise web.HTTPNotFound(text="no such file")
+    return web.Response(body=found["data"], headers=serving_headers(found))
 
 
 async def post_typing(request: web.Request) -> web.Response:
@@ -115,7 +128,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/api/bot/tickets", post_ticket)
     app.router.add_post("/api/bot/csat", post_csat)
     app.router.add_post(ATTACHMENTS_PATH, post_attachment)
-
-
+    app.router.add_get(ATTACHMENTS_PATH + "/{attachment_id}", get_attachment_for_shopper)
     app.router.add_post("/api/bot/typing", post_typing)
     app.router.add_post("/api/bot/transcripts", post_transcript)

@@ -34,6 +34,10 @@ PUBLIC = {
     ("/socket.io", "GET"): "the widget's socket.io channel (origin-checked)",
     ("/socket.io", "POST"): "the widget's socket.io channel, long-polling (origin-checked)",
     ("/socket.io", "OPTIONS"): "the widget's socket.io channel, CORS preflight (origin-checked)",
+    ("/webhooks/socketio/attachments", "POST"):
+        "the widget's file upload in a handoff (the session id is its secret; CORS for the shop's origins only)",
+    ("/webhooks/socketio/attachments/<attachment_id:str>", "GET"):
+        "a conversation's file for its widget: 404 without that conversation's token",
 }
 ODD_SENDER_IDS = ["zoë-1", "two words", "a/b", "a%2Fb", "what?", "a#b", "nul\x00id", "", "-rm", ".", "..", "x" * 129]
 GOOD_SENDER_IDS = ["1234567890123456", "ana.kowalska+shop@example.com", "3f2b8c1e-5d4a-4f7e-9a1b-2c3d4e5f6a7b",

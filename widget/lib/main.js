@@ -2,7 +2,7 @@
 
 import { Connection } from "./connection.js";
 import { translator } from "./i18n.js";
-import { alreadyShown, fromBotPayload, lastSeen, newId, userRecord } from "./messages.js";
+import { alreadyShown, fileOf, fromBotPayload, lastSeen, newId, userRecord } from "./messages.js";
 import { readSettings } from "./settings.js";
 import { KEY, openStore } from "./store.js";
 import { createView, widgetAlreadyOnPage } from "./view.js";
@@ -12,6 +12,8 @@ const TYPING_REPEAT_MS = 2000; // the desk forgets a typing signal after 6 s
 const TYPING_IDLE_MS = 4000;
 const AGENT_TYPING_MS = 8000; // an agent's "typing" that is not repeated or ended fades by itself
 const TEAM_CHECK_MS = 60_000;
+// The channel's refusals of a file (bot/channels/widget_files.py), in the shopper's words.
+const FILE_REFUSALS = { too_big: "fileTooBig", bad_type: "fileBadType", empty: "fileBadType", limited: "fileLimited" };
 
 /** Starts the widget with the snippet's data-* attributes (as a dataset-like object). */
 export function start(options) {
@@ -43,6 +45,7 @@ export function start(options) {
       state.draft = text;
       shopperTyping(text.trim() !== "");
     },
+    attach: (file) => sendFile(file),
   });
   window.addEventListener("pagehide", () => store.save());
   // The conversation is shared by the browser's tabs: one that saved it is the newest state.
@@ -105,6 +108,35 @@ export function start(options) {
     connection?.flush();
   }
 
+  // A photo or PDF for the agent; the declared type and size are a first check only (the desk reads the bytes).
+  async function sendFile(file) {
+    const refuse = (code) => {
+      add(notice(t(FILE_REFUSALS[code] || "fileUnavailable", { max: Math.floor(settings.maxFileBytes / 1048576) })));
+      store.save();
+    };
+    if (file.size > settings.maxFileBytes) return refuse("too_big");
+    if (!settings.fileTypes.includes(file.type)) return refuse("bad_type");
+    const body = new FormData();
+    body.append("session_id", state.sessionId);
+    body.append("file", file, file.name);
+    let answer, result;
+    try {
+      answer = await fetch(`${settings.rasaUrl}/webhooks/socketio/attachments`, { method: "POST", body });
+      result = await answer.json();
+    } catch {
+      return refuse("unavailable");
+    }
+    if (answer.status === 201 && fileOf(result, settings.rasaUrl)) {
+      add(userRecord(`[${result.kind}] ${result.filename}`, { file: fileOf(result, settings.rasaUrl) }));
+      store.save();
+    } else if (result?.code === "not_in_handoff" && typeof result.message === "string") {
+      add(notice(result.message)); // the bot reads text only; "Talk to a person" is right there
+      store.save();
+    } else {
+      refuse(result?.code);
+    }
+  }
+
   function add(record) {
     view.appendMessage(record, state.messages.at(-1));
     state.messages.push(record);
@@ -134,7 +166,7 @@ export function start(options) {
   }
 
   function received(payload) {
-    const record = fromBotPayload(payload);
+    const record = fromBotPayload(payload, Date.now(), settings.rasaUrl);
     if (!record || alreadyShown(state.messages, record)) return; // replayed after a reconnect, but shown already
     if (record.from === "agent") agentTyping({ typing: false });
     add(record);
@@ -158,6 +190,8 @@ export function start(options) {
 
   function settingsReceived(data) {
     if (typeof data?.history_hours === "number") state.historyHours = data.history_hours;
+    if (typeof data?.attachments?.max_bytes === "number") settings.maxFileBytes = data.attachments.max_bytes;
+    if (Array.isArray(data?.attachments?.types)) settings.fileTypes = data.attachments.types;
     if (data?.team) view.setTeam(data.team);
     store.save();
   }

@@ -21,6 +21,7 @@ export function messageItem(doc, record, t, language) {
   }
   const bubble = element(doc, "div", "bubble");
   if (record.stars) bubble.append(starsShown(doc, record.stars, t));
+  else if (record.file) bubble.append(fileShown(doc, record.file, t));
   else bubble.append(renderRichText(doc, record.text, t("newTab")));
   const meta = element(doc, "p", "meta");
   const time = element(doc, "time", "", formatTime(record.ts, language));
@@ -82,6 +83,24 @@ export function choicesFor(doc, record, t, choose) {
   group.addEventListener("focusout", unlight);
   group.append(...stars);
   return group;
+}
+
+// An image inline (a click opens it whole), anything else (a PDF) as a download link; the name only as text.
+function fileShown(doc, file, t) {
+  const link = element(doc, "a", file.image ? "file-image" : "file-link");
+  link.href = file.url;
+  link.target = "_blank";
+  link.rel = "noopener noreferrer";
+  if (file.image) {
+    const image = element(doc, "img", "file-thumb");
+    image.src = file.url;
+    image.alt = t("fileImage", { name: file.name });
+    link.append(image);
+  } else {
+    link.download = file.name;
+    link.append(icon(doc, "clip"), doc.createTextNode(t("fileDownload", { name: file.name, size: Math.ceil(file.size / 1024) })));
+  }
+  return link;
 }
 
 function starsShown(doc, value, t) {

@@ -1,8 +1,9 @@
 // The conversation's records, as the widget stores and shows them:
-//   {id, from: "bot" | "agent" | "user", text, ts, replies?, rating?, agentName?, stars?, eventTs?}
+//   {id, from: "bot" | "agent" | "user", text, ts, replies?, rating?, agentName?, stars?, eventTs?, file?}
 // `replies` are quick-reply buttons [{title, payload}]; `rating` the CSAT choice [{value, payload}];
 // `stars` the rating a shopper gave; `eventTs` the bot event's time in Rasa's tracker (seconds),
 // which says what the widget has seen when it asks for what it missed (connection.js).
+// `file` is a file sent in a handoff {url, name, size, image} (bot/channels/widget_files.py).
 // Bot payloads arrive from Rasa's socket.io channel as `bot_uttered` events.
 
 const RATE_PAYLOAD = /^\/rate\s*(\{.*\})\s*$/;
@@ -14,13 +15,28 @@ export function newId() {
   return `${Date.now().toString(36)}-${random[0].toString(36)}${random[1].toString(36)}`;
 }
 
+const HEX_32 = /^[0-9a-f]{32}$/;
+
+/** The widget's view of a file the desk described ({id, filename, size, image, token}); null if it is not one. */
+export function fileOf(described, rasaUrl) {
+  if (!described || !HEX_32.test(described.id) || !HEX_32.test(described.token)) return null;
+  return {
+    url: `${rasaUrl}/webhooks/socketio/attachments/${described.id}?t=${described.token}`,
+    name: String(described.filename || "file"),
+    size: Number(described.size) || 0,
+    image: described.image === true,
+  };
+}
+
 /** A record for a bot_uttered payload, or null when it carries nothing the widget can show. */
-export function fromBotPayload(payload, now = Date.now()) {
+export function fromBotPayload(payload, now = Date.now(), rasaUrl = "") {
   if (!payload || typeof payload !== "object") return null;
   const text = typeof payload.text === "string" ? payload.text : "";
   const replies = quickReplies(payload.quick_replies || payload.buttons);
-  if (!text.trim() && !replies.length) return null;
+  const file = fileOf(payload.attachment?.payload, rasaUrl);
+  if (!text.trim() && !replies.length && !file) return null;
   const record = { id: newId(), from: "bot", text, ts: now };
+  if (file) record.file = file;
   if (typeof payload.ts === "number") record.eventTs = payload.ts;
   const agentName = agentNameOf(payload);
   if (agentName !== null) {
@@ -43,7 +59,10 @@ export function fromBotPayload(payload, now = Date.now()) {
 
 /** Whether `record` (from a replayed payload) is one the conversation already shows. */
 export function alreadyShown(messages, record) {
-  return record.eventTs !== undefined && messages.some((m) => m.eventTs === record.eventTs && m.text === record.text);
+  return (
+    record.eventTs !== undefined &&
+    messages.some((m) => m.eventTs === record.eventTs && m.text === record.text && m.file?.url === record.file?.url)
+  );
 }
 
 /** The newest bot event time the conversation shows (0: none yet). */

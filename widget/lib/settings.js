@@ -18,6 +18,10 @@ const HEX_COLOR = /^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i;
  * data-open           "true" opens the chat on the shopper's first page view
  * data-greeting       first message shown when the chat opens (default: a greeting in the widget's language)
  */
+// What the shopper may send during a handoff, until the channel's session settings say (assistant.yml, attachments:).
+const FILE_TYPES = ["image/jpeg", "image/png", "image/webp", "image/gif", "application/pdf"];
+const MAX_FILE_BYTES = 10 * 1024 * 1024;
+
 export function readSettings(data, doc, nav) {
   if (!data.rasaUrl) throw new Error("the widget's <script> tag needs data-rasa-url");
   return {
@@ -32,6 +36,8 @@ export function readSettings(data, doc, nav) {
     chosenLanguage: LANGUAGES.includes(data.lang) ? data.lang : null,
     startOpen: data.open === "true",
     greeting: data.greeting || null,
+    fileTypes: FILE_TYPES,
+    maxFileBytes: MAX_FILE_BYTES,
   };
 }
 

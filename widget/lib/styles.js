@@ -142,6 +142,13 @@ button { font: inherit; }
   width: 42px; height: 42px; flex: none; padding: 0; border: 0; border-radius: 50%; display: grid; place-items: center;
   background: var(--accent); color: var(--on-accent); cursor: pointer;
 }
+.attach {
+  width: 42px; height: 42px; flex: none; padding: 0; border: 1.5px solid var(--field-border); border-radius: 50%; display: grid;
+  place-items: center; background: var(--bg); color: var(--ink); cursor: pointer;
+}
+.attach:hover { background: var(--hover); }
+.file-thumb { display: block; max-width: 100%; max-height: 220px; border-radius: 10px; }
+.file-link { display: inline-flex; align-items: center; gap: 6px; }
 .counter { margin: -6px 18px 8px; text-align: right; font-size: 12px; color: var(--muted); }
 
 @media (max-width: 520px) {

@@ -16,7 +16,7 @@ export function widgetAlreadyOnPage(doc) {
 }
 
 /**
- * on: {open(), close(), submit(text), choose(label, payload, stars?), draft(text), transcript()}
+ * on: {open(), close(), submit(text), choose(label, payload, stars?), draft(text), transcript(), attach(file)}
  */
 export function createView(doc, settings, t, on) {
   const host = doc.createElement(HOST_TAG);
@@ -46,6 +46,12 @@ export function createView(doc, settings, t, on) {
   ui.close.addEventListener("click", () => on.close());
   ui.human.addEventListener("click", () => on.choose(t("talkToPerson"), HUMAN_PAYLOAD));
   ui.transcript.addEventListener("click", () => on.transcript());
+  ui.attach.addEventListener("click", () => ui.fileInput.click());
+  ui.fileInput.addEventListener("change", () => {
+    const [file] = ui.fileInput.files;
+    ui.fileInput.value = ""; // the same file may be chosen again after a refusal
+    if (file) on.attach(file);
+  });
   ui.panel.addEventListener("keydown", (event) => {
     if (event.key === "Escape") {
       event.stopPropagation();
@@ -285,14 +291,22 @@ function buildDom(doc, settings, t) {
   send.type = "submit";
   send.setAttribute("aria-label", t("send"));
   send.append(icon(doc, "send"));
+  const attach = el("button", "attach");
+  attach.type = "button";
+  attach.setAttribute("aria-label", t("attachFile"));
+  attach.append(icon(doc, "clip"));
+  const fileInput = el("input"); // hidden: the paperclip button opens it
+  fileInput.type = "file";
+  fileInput.hidden = true;
+  fileInput.accept = settings.fileTypes.join(",");
   const counter = el("p", "counter");
   counter.hidden = true;
-  form.append(label, input, send);
+  form.append(attach, fileInput, label, input, send);
 
   panel.append(header, offline, scroller, humanBar, form, counter);
   root.append(launcher, panel);
   return {
     root, launcher, badge, panel, close, status, offline, scroller, liveLog, log, typing, agentTyping,
-    human, humanBar, transcript, form, input, counter,
+    human, humanBar, transcript, form, input, counter, attach, fileInput,
   };
 }
