@@ -22,7 +22,8 @@ Rasa       every article an intent, Rasa 3.6's default NLU pipeline (DIET +
            wrong-answer rate on test (chosen on test: favours Rasa); and the
            project's own Rasa pipeline (logistic regression, config.yml).
 
-Usage: .venv/bin/python -m bench.kb_quality [--quick] [--banking-diet-epochs 20] [--banking-questions-per-label N] [--out FILE]
+Usage: .venv/bin/python -m bench.kb_quality [--quick] [--diet-epochs 100] [--rasa-questions-per-label N]
+       [--rasa-budget-minutes M] [--out FILE]
 Prints a JSON result, then one summary line.
 """
 
@@ -32,6 +33,7 @@ import argparse
 import hashlib
 import json
 import random
+import subprocess
 import tempfile
 import threading
 import time
@@ -233,12 +235,15 @@ def rasa_results(rankings: list[list[tuple[str, float]]]) -> list[list[Hit]]:
 
 
 def evaluate_rasa(
-    dataset: Dataset, folder: Path, pipeline: list[dict] | None, epochs: int, cache: Path | None, train: bool = True
+    dataset: Dataset, folder: Path, pipeline: list[dict] | None, epochs: int, cache: Path | None, train: bool = True,
+    deadline: float | None = None,
 ) -> dict[str, Any] | None:
     """Rasa trained on the dataset's KB and asked its test questions; from ``cache`` when this exact run was made.
 
     DIET's 100 epochs take long on this machine, and its answers depend only on
     the project files and the questions, so they are kept under a hash of those.
+    Training still running at ``deadline`` (time.monotonic()) is stopped and
+    reported as how far it got (``not_finished``).
     """
     rasa_faq.write_project(dataset.articles, folder, epochs)
     if pipeline is not None:  # another Rasa pipeline on the same data
@@ -257,7 +262,15 @@ def evaluate_rasa(
     elif not train:  # --rasa-cached-only: what is not in the cache is left out
         return None
     else:
-        model, seconds = rasa_faq.train(folder, folder / "train.log")
+        log = folder / "train.log"
+        started = time.monotonic()
+        try:
+            model, seconds = rasa_faq.train(folder, log, None if deadline is None else max(1.0, deadline - started))
+        except subprocess.TimeoutExpired:
+            return {"not_finished": f"stopped at the --rasa-budget-minutes deadline after {rasa_faq.epochs_done(log)} "
+                    f"of {epochs} epochs", "epochs": epochs, "epochs_done": rasa_faq.epochs_done(log),
+                    "train_seconds_so_far": round(time.monotonic() - started, 1),
+                    "questions_trained_on": sum(len(a.questions) for a in dataset.articles)}
         rankings = rasa_faq.classify(model, texts, folder)
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
@@ -278,16 +291,25 @@ def at_wrong_rate(dataset: Dataset, rasa: dict, wrong_rate: float) -> dict:
 
 
 def run_rasa_in_background(
-    datasets: list[Dataset], workdir: Path, epochs: int, cache: Path | None, train: bool = True
+    datasets: list[Dataset], workdir: Path, epochs: int, cache: Path | None, train: bool = True,
+    deadline: float | None = None,
 ) -> tuple[threading.Thread, dict]:
-    """Rasa trains in its own processes while our index is evaluated: same run, less waiting."""
+    """Rasa trains in its own processes while our index is evaluated: same run, less waiting.
+
+    The quick logistic-regression pipeline first on every dataset, then DIET,
+    so a deadline cuts the slow one, not both.
+    """
     found: dict[str, dict] = {}
 
     def work() -> None:
         for dataset in datasets:
             name = dataset.name
-            found[f"{name}/logreg"] = evaluate_rasa(dataset, workdir / f"rasa-logreg-{name}", LOGREG_PIPELINE, 0, cache, train)
-            found[f"{name}/diet"] = evaluate_rasa(dataset, workdir / f"rasa-diet-{name}", None, epochs, cache, train)
+            found[f"{name}/logreg"] = evaluate_rasa(dataset, workdir / f"rasa-logreg-{name}", LOGREG_PIPELINE, 0, cache,
+                                                    train, deadline)
+        for dataset in datasets:
+            name = dataset.name
+            found[f"{name}/diet"] = evaluate_rasa(dataset, workdir / f"rasa-diet-{name}", None, epochs, cache, train,
+                                                  deadline)
 
     thread = threading.Thread(target=work)
     thread.start()
@@ -330,6 +352,9 @@ def main() -> None:
     parser.add_argument("--rasa-cache", type=Path, default=REPO_ROOT / "var" / "bench-rasa",
                         help="keep Rasa's answers in this folder, keyed by a hash of its project and the questions "
                         "(default var/bench-rasa); a run with the same data reuses them instead of training again")
+    parser.add_argument("--rasa-budget-minutes", type=float,
+                        help="stop Rasa's training this many minutes after the start and report how far each got "
+                        "(DIET's 100 epochs can take hours on a loaded machine)")
     parser.add_argument("--out", type=Path, help="also write the JSON result to this file")
     args = parser.parse_args()
     datasets = [hint3_powerplay11(), banking77(), hwu64()]
@@ -342,8 +367,9 @@ def main() -> None:
     result: dict[str, Any] = {"max_wrong": MAX_WRONG, "quick": args.quick, "encoder": settings.encoder}
     with tempfile.TemporaryDirectory(prefix="kb-quality-") as tmp:
         workdir = Path(tmp)
+        deadline = None if args.rasa_budget_minutes is None else time.monotonic() + 60 * args.rasa_budget_minutes
         rasa_thread, rasa = run_rasa_in_background([] if args.no_rasa else for_rasa, workdir, epochs, args.rasa_cache,
-                                                     not args.rasa_cached_only)
+                                                     not args.rasa_cached_only, deadline)
         result["demo-kb"] = evaluate_demo_kb(encoder, workdir)
         for dataset, rasa_data in zip(datasets, for_rasa, strict=True):
             result[dataset.name] = {
@@ -363,6 +389,9 @@ def main() -> None:
                 found = rasa[f"{dataset.name}/{kind}"]
                 if found is None:
                     result[dataset.name][f"rasa_{kind}"] = "not in the cache (--rasa-cached-only)"
+                    continue
+                if "not_finished" in found:
+                    result[dataset.name][f"rasa_{kind}"] = found
                     continue
                 top1 = score_results(dataset.queries, found["results"], Thresholds(1, 1)).top1_accuracy
                 result[dataset.name][f"rasa_{kind}"] = {key: value for key, value in found.items() if key != "results"} | {
@@ -384,7 +413,9 @@ def summary(name: str, r: dict) -> str:
         f"{ours['correct_answers_lost_vs_oracle']:.1%} fewer right than test-best; "
         f"neighbours only as before {before['answered_correctly']:.1%} right at {before['wrong_answer_rate']:.1%} wrong)"
     )
-    if isinstance(r.get("rasa_diet"), dict):
+    if isinstance(r.get("rasa_diet"), dict) and "not_finished" in r["rasa_diet"]:
+        line += f" vs Rasa DIET not finished ({r['rasa_diet']['epochs_done']}/{r['rasa_diet']['epochs']} epochs)"
+    elif isinstance(r.get("rasa_diet"), dict):
         diet = r["rasa_diet"]["at_our_wrong_rate"]["test"]
         ratio = test["answered_correctly"] / diet["answered_correctly"] if diet["answered_correctly"] else float("inf")
         line += f" vs Rasa DIET {diet['answered_correctly']:.1%} at the same wrong rate ({ratio:.2f}x)"

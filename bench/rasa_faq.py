@@ -9,6 +9,7 @@ every intent ranking so any confidence threshold can be applied afterwards.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -63,17 +64,27 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def train(folder: Path, log: Path) -> tuple[Path, float]:
-    """`rasa train nlu`; returns the model path and the seconds it took."""
+def train(folder: Path, log: Path, timeout: float | None = None) -> tuple[Path, float]:
+    """`rasa train nlu`; returns the model path and the seconds it took.
+
+    After ``timeout`` seconds the training is stopped and subprocess.TimeoutExpired raised
+    (``epochs_done(log)`` then says how far it got).
+    """
     started = time.monotonic()
     with open(log, "w") as handle:
         subprocess.run(
             [str(RASA_BIN), "train", "nlu", "--config", "config.yml", "--nlu", "nlu.yml", "--out", "models",
              "--fixed-model-name", "faq"],
             cwd=folder, stdout=handle, stderr=subprocess.STDOUT, check=True,
-            env=_rasa_env(folder),
+            env=_rasa_env(folder), timeout=timeout,
         )
     return folder / "models" / "faq.tar.gz", time.monotonic() - started
+
+
+def epochs_done(log: Path) -> int:
+    """The last epoch count DIET's progress bar shows in a training log ("Epochs:  7%| | 7/100"), 0 before the first."""
+    counts = re.findall(r"Epochs:.*?\|\s*(\d+)/\d+", log.read_text(errors="replace")) if log.exists() else []
+    return int(counts[-1]) if counts else 0
 
 
 def classify(model: Path, texts: list[str], folder: Path) -> list[list[tuple[str, float]]]:
