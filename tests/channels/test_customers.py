@@ -140,13 +140,13 @@ def test_a_proof_is_never_reused_by_another_sender_a_forgery_a_later_session_or_
     reply = magda.say("where is my order?")
     assert WELCOME_BACK in reply and "has been delivered" in reply
     assert ASK_NUMBER not in reply and ASK_VERIFIER not in reply
+    # The REST client borrowing her id in her new session still gets nothing (and gives up).
+    texts = " ".join(m.get("text", "") for m in stack.send(magda.sender_id, "where is my order?"))
+    assert ASK_NUMBER in texts and "100205" not in texts
+    stack.send(magda.sender_id, "no")
     assert ASK_NUMBER in magda.tap("Another order")
     assert ASK_VERIFIER in magda.say("100212")
     assert "100212" not in magda.say(EMAIL)  # her e-mail is not that order's: a real check, and it fails
-
-    # The REST client borrowing her id in her new session still gets nothing.
-    texts = " ".join(m.get("text", "") for m in stack.send(magda.sender_id, "where is my order?"))
-    assert ASK_NUMBER in texts and "100205" not in texts
 
 
 def test_a_website_session_is_reused_by_that_session_only(assistant: Assistant, widget: SocketShopper):
