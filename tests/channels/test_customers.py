@@ -109,7 +109,7 @@ def test_a_different_customer_is_never_linked(assistant: Assistant, widget: Sock
         anna.sign_out()
 
 
-def test_a_proof_is_never_reused_by_another_sender_a_forgery_a_later_session_or_another_channel(
+def test_only_her_own_account_is_answered_in_a_later_session_never_another_sender_a_forgery_or_rest(
     assistant: Assistant,
 ):
     stack = assistant.stack
