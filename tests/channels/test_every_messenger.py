@@ -89,7 +89,7 @@ def test_order_status_after_verification_and_never_the_email(chat: ChannelChat):
 
 
 @pytest.mark.parametrize("language", list(LANGUAGES))
-def test_a_person_answers_in_the_same_chat_signed_then_the_bot_asks_for_a_rating(
+def test_a_person_answers_in_the_same_chat_signed_notes_stay_in_the_desk_then_the_bot_asks_for_a_rating(
     chat: ChannelChat, assistant: Assistant, language
 ):
     _, _, ask, agent_text, problem, comment = LANGUAGES[language]
@@ -101,6 +101,9 @@ def test_a_person_answers_in_the_same_chat_signed_then_the_bot_asks_for_a_rating
         assert anna.claim(handoff["id"])
         assert anna.reply(handoff["id"], agent_text).status_code == 201
         assert chat.texts()[-1] == f"Anna: {agent_text}"
+        note = anna.http.post(f"/conversations/{handoff['id']}/notes", json={"text": "Internal: ask the courier"},
+                              headers={"X-CSRF-Token": anna.csrf("/")})
+        assert note.status_code == 201
 
         chat.say(problem)
         wait_for("the shopper's message at the desk",
@@ -111,6 +114,7 @@ def test_a_person_answers_in_the_same_chat_signed_then_the_bot_asks_for_a_rating
         chat.say(comment)
         page = wait_for("the rating at the desk", lambda: (p := anna.page(handoff["id"])) and "★★★★☆" in p and p)
         assert "Shopper's rating" in page
+        assert not any("ask the courier" in text for text in chat.texts())  # notes never reach the shopper
     finally:
         anna.sign_out()
 
