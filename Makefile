@@ -19,7 +19,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run run-scaled test setup index demo-shop run-env shell clean
+.PHONY: help run run-scaled test setup index demo-shop run-env shell clean webhooks
 
 help:
 	@echo "make run    start the assistant (sets everything up on first use)"
@@ -63,9 +63,13 @@ demo-shop: $(VENV_APP)/.installed
 run-env:
 	@scripts/run_env.sh $(RUN_ENV)
 
-run: setup
-	@set -a; . $(RUN_ENV); set +a; PYTHONPATH=. $(VENV_RASA)/bin/python -m bot.channels.webhooks http://localhost:$$RASA_PORT 2>>$(SETUP_LOG)
+run: setup webhooks
 	@exec $(APP_PY) -m deploy.supervisor deploy/local.yml --env $(RUN_ENV)
+
+# Each enabled messenger channel's webhook URL, from the variables in $(RUN_ENV) (docs/channels.md).
+webhooks:
+	@mkdir -p $(dir $(SETUP_LOG))
+	@set -a; . $(RUN_ENV); set +a; PYTHONPATH=. $(VENV_RASA)/bin/python -m bot.channels.webhooks http://localhost:$$RASA_PORT 2>>$(SETUP_LOG)
 
 # The scaled profile (docs/deploy.md): needs PostgreSQL, Redis and RabbitMQ where var/run-scaled.env says.
 run-scaled: setup

@@ -16,6 +16,7 @@ class OrderSettings:
     lookup: dict[str, Any]
     failed_checks: dict[str, str]  # FailedCheckLimits' keyword arguments
     verified_for_seconds: float
+    remembered_for_seconds: float  # a verification re-used in the identity's later sessions; 0: never
     per_conversation: str
     per_sender: str
     storage_uri: str
@@ -35,6 +36,8 @@ def load_order_settings() -> OrderSettings:
         lookup=lookup,
         failed_checks=failed_checks,
         verified_for_seconds=60 * float(orders.get("verified_for_minutes", 120)),
+        remembered_for_seconds=3600 * float(
+            os.environ.get("ORDER_REUSE_VERIFICATION_HOURS", orders.get("reuse_verification_hours", 12))),
         per_conversation=limits.get("per_conversation", "10/minute"),
         per_sender=limits.get("per_sender", "30/hour"),
         # Shared by every action server when it names one store (redis://...): then so are the counts.

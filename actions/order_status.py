@@ -22,12 +22,19 @@ alone: a tracker that merely claims a verification gets nothing.
 A sender id that names a messenger user ("whatsapp:48...") has its proof honoured only for a
 message that came through that messenger: a REST client posting under that id shares the
 tracker, never the verification (docs/security.md).
+
+A returning shopper is not asked again: a verification is also remembered by the action servers
+for the identity that made it (orders/remembered.py; the same messenger account, or the same
+widget/REST sender on its channel) for ``orders.reuse_verification_hours``. In a later session
+the order question is answered at once, naming the order, with an "Another order" button that
+checks again.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,17 +46,19 @@ from actions.order_replies import order_status_replies
 from actions.order_settings import OrderSettings, load_order_settings
 from actions.security import verification_key
 from bot.channels.metadata import CLIENT_ADDRESS
-from customers.identities import claims_other_platform
+from customers.identities import claims_other_platform, reuse_identity
 from orders.backends import BackendError, make_backend
 from orders.backends.base import OrderBackend
 from orders.extraction import extract
 from orders.lockout import CheckKeys, FailedCheckLimits
 from orders.model import Order
+from orders.remembered import Remembered, RememberedVerifications, record_store
 from orders.verification import LookupLimiter, VerificationProof, verify
 
 log = logging.getLogger(__name__)
 FORM_SLOTS = ("order_number", "order_verifier")
-RESET = [SlotSet(slot, None) for slot in FORM_SLOTS]
+RESET = [SlotSet(slot, None) for slot in (*FORM_SLOTS, "order_choice")]
+ANOTHER_ORDER = "another"  # order_choice after "Another order": check again, re-use nothing
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,7 @@ class OrderServices:
     lookups: LookupLimiter
     failures: FailedCheckLimits
     proofs: VerificationProof
+    remembered: RememberedVerifications
 
 
 @functools.cache
@@ -72,6 +82,8 @@ def order_services() -> OrderServices:
         lookups=LookupLimiter(settings.per_conversation, settings.per_sender, storage_uri=settings.storage_uri),
         failures=FailedCheckLimits(**settings.failed_checks, storage_uri=settings.storage_uri),
         proofs=VerificationProof(verification_key(), settings.verified_for_seconds),
+        remembered=RememberedVerifications(verification_key(), settings.remembered_for_seconds,
+                                           record_store(settings.storage_uri)),
     )
 
 
@@ -94,6 +106,19 @@ def proven_order(tracker: Tracker, proofs: VerificationProof) -> str | None:
         return None  # "whatsapp:48..." written to over REST is not that WhatsApp user
     order = tracker.get_slot("verified_order")
     return order if proofs.holds(tracker.get_slot("order_verification"), conversation_id(tracker), order) else None
+
+
+async def known_order(tracker: Tracker, orders: OrderServices) -> tuple[str | None, Remembered | None]:
+    """The order verified in this session, else the one this message's own identity verified in an
+    earlier session (with its record); nothing once the shopper asked about another order."""
+    if tracker.get_slot("order_choice") == ANOTHER_ORDER:
+        return None, None
+    verified = proven_order(tracker, orders.proofs)
+    if verified is not None:
+        return verified, None
+    identity = reuse_identity(tracker.sender_id, tracker.get_latest_input_channel())
+    remembered = await orders.remembered.recall(identity) if identity is not None else None
+    return (remembered.order_number, remembered) if remembered else (None, None)
 
 
 def unread_message(tracker: Tracker) -> str:
@@ -126,10 +151,10 @@ class ValidateOrderStatusForm(FormValidationAction):
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[str]:
-        verified = proven_order(tracker, order_services().proofs)
+        verified, _ = await known_order(tracker, order_services())
         # The number in this very message counts: slots are extracted only after this is asked.
         asked_for = number_in_message(tracker) or tracker.get_slot("order_number")
-        # A follow-up about the order already verified in this conversation needs no new check.
+        # A follow-up about the order already verified (in this conversation, or remembered) needs no new check.
         if verified and asked_for in (None, verified) and not tracker.get_slot("order_verifier"):
             return []
         return domain_slots
@@ -153,7 +178,7 @@ class ActionOrderStatus(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         orders = order_services()
-        verified = proven_order(tracker, orders.proofs)
+        verified, remembered = await known_order(tracker, orders)
         number = tracker.get_slot("order_number") or verified
         verifier = tracker.get_slot("order_verifier")
 
@@ -161,7 +186,13 @@ class ActionOrderStatus(Action):
             order = await self.fetch(dispatcher, tracker, orders, number)
             if order is None:  # the shop is down, or the order is gone from it since
                 return RESET
-            return self.tell_status(dispatcher, tracker, order)
+            if remembered is None:
+                return self.tell_status(dispatcher, tracker, order)
+            dispatcher.utter_message(response="utter_order_remembered", number=order.number)
+            # Verified in this session from now on, but never past the remembered record.
+            issued = min(time.time(), remembered.expires - orders.settings.verified_for_seconds)
+            return [*self.tell_status(dispatcher, tracker, order), SlotSet("verified_order", order.number),
+                    SlotSet("order_verification", orders.proofs.issue(conversation_id(tracker), order.number, issued))]
         if number is None or verifier is None:
             dispatcher.utter_message(response="utter_order_need_details")
             return RESET
@@ -180,6 +211,9 @@ class ActionOrderStatus(Action):
         if order is None or not verify(order, **{verifier_kind(verifier): verifier}):
             return self.check_failed(dispatcher, orders, check)
         proof = orders.proofs.issue(conversation_id(tracker), order.number)
+        identity = reuse_identity(tracker.sender_id, tracker.get_latest_input_channel())
+        if identity is not None:
+            await orders.remembered.remember(identity, order.number)
         return [*self.tell_status(dispatcher, tracker, order), SlotSet("verified_order", order.number),
                 SlotSet("order_verification", proof)]
 

@@ -28,6 +28,9 @@ class Kind(StrEnum):
 # in that platform's signed webhook. Web channels (REST, socket.io) take the id the client picks.
 PLATFORM_CHANNELS = frozenset({"telegram", "whatsapp", "facebook", "instagram", "slack"})
 PHONE_CHANNELS = frozenset({"whatsapp"})  # whose platform user id is the phone number
+# Web channels: the sender id is the conversation's secret (the widget's stored session id, a REST
+# client's random id), so it identifies the same browser or client on that channel only.
+WEB_CHANNELS = frozenset({"socketio", "rest"})
 
 
 def platform_identity(sender_id: str, input_channel: str | None) -> str | None:
@@ -45,6 +48,19 @@ def claims_other_platform(sender_id: str, input_channel: str | None) -> bool:
     """True when the sender id names a platform user but the message came in some other way."""
     prefix = sender_id.split(":", 1)[0] if ":" in sender_id else None
     return prefix in PLATFORM_CHANNELS and input_channel != prefix
+
+
+def reuse_identity(sender_id: str, input_channel: str | None) -> str | None:
+    """Who a verification may be remembered for (orders/remembered.py), or None for nobody.
+
+    The messenger account when its platform vouches for it on this message; on the widget or
+    REST, that sender id on that channel. Never an id claiming another platform's user.
+    """
+    if input_channel in PLATFORM_CHANNELS:
+        return platform_identity(sender_id, input_channel)
+    if input_channel in WEB_CHANNELS and not claims_other_platform(sender_id, input_channel):
+        return f"{input_channel}|{sender_id}"
+    return None
 
 
 def platform_identities(sender_id: str, input_channel: str | None) -> list[tuple[Kind, str]]:

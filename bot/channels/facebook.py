@@ -73,10 +73,10 @@ class MessengerInput(MetaWebhookInput):
         for entry in body.get("entry", []):
             for event in entry.get("messaging", []):
                 message, postback = event.get("message"), event.get("postback")
-                media = None
+                media: list[Media] = []
                 if isinstance(message, dict) and not message.get("is_echo"):
                     key, text = message["mid"], self._text_of(message)
-                    media = self._media(message) if text is None else None
+                    media = self._media(message) if text is None else []
                 elif isinstance(postback, dict):
                     key, text = postback.get("mid") or f"{event['sender']['id']}:{event['timestamp']}", str(postback["payload"])
                 else:
@@ -95,19 +95,23 @@ class MessengerInput(MetaWebhookInput):
         text = message.get("text")
         return text if isinstance(text, str) and text.strip() else None
 
+    @classmethod
+    def _media(cls, message: dict[str, Any]) -> list[Media]:
+        """Every attachment of the message (several photos sent at once come as one message)."""
+        found = [cls._attachment(a) for a in message.get("attachments") or [] if isinstance(a, dict)]
+        return [media for media in found if media is not None]
+
     @staticmethod
-    def _media(message: dict[str, Any]) -> Media | None:
-        """The first attachment: its ``payload.url`` is a CDN link that needs no token."""
-        attachments = message.get("attachments") or []
-        first = attachments[0] if attachments and isinstance(attachments[0], dict) else {}
-        payload = first.get("payload") or {}
+    def _attachment(attachment: dict[str, Any]) -> Media | None:
+        """One attachment: its ``payload.url`` is a CDN link that needs no token."""
+        payload = attachment.get("payload") or {}
         coordinates = payload.get("coordinates")
-        if first.get("type") == "location" and isinstance(coordinates, dict):
+        if attachment.get("type") == "location" and isinstance(coordinates, dict):
             return Media("location", location=(float(coordinates["lat"]), float(coordinates["long"])))
         url = str(payload.get("url") or "")
         if not url.startswith(("https://", "http://")):
             return None
-        kind = {"image": "photo", "audio": "voice", "video": "video"}.get(str(first.get("type")), "file")
+        kind = {"image": "photo", "audio": "voice", "video": "video"}.get(str(attachment.get("type")), "file")
         if payload.get("sticker_id"):
             kind = "sticker"
 

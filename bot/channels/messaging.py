@@ -143,7 +143,8 @@ class Incoming:
     text: str | None  # None: something that is not text (photo, sticker, voice, location...)
     metadata: dict[str, Any] = field(default_factory=dict)
     acknowledge: Callable[[], Awaitable[None]] | None = None  # e.g. Telegram's answerCallbackQuery
-    media: Media | None = None  # what it is when it is not text, and how to fetch it
+    # What it is when it is not text, and how to fetch it: every file of the message, in order.
+    media: list[Media] = field(default_factory=list)
 
 
 def settings_from_env(channel: str, credentials: dict[str, Any], names: tuple[str, ...]) -> dict[str, str] | None:
@@ -282,22 +283,22 @@ class WebhookInput(InputChannel):
         try:
             if event.acknowledge is not None:
                 await event.acknowledge()
-            text, metadata = event.text, event.metadata
-            if text is None:
+            messages = [(event.key, event.text, event.metadata)]
+            if event.text is None:
                 tracker = await self._tracker(request, event.sender)
-                if event.media is None or tracker is None or not tracker.is_paused():
+                if not event.media or tracker is None or not tracker.is_paused():
                     language = tracker.get_slot("language") if tracker is not None else None
                     await output.send_text_message(event.sender, non_text_reply(language))
                     return
-                # A person has the conversation: what the shopper sent is for them.
-                text, extra = await self.media.message_for(event.sender, event.media)
-                metadata = {**metadata, **extra}
-            if not text.strip():
-                return
-            await on_new_message(
-                UserMessage(text, output, event.sender, input_channel=self.name(), message_id=event.key,
-                            metadata=metadata or None)
-            )
+                # A person has the conversation: what the shopper sent is for them, one message a file.
+                messages = []
+                for number, media in enumerate(event.media):
+                    text, extra = await self.media.message_for(event.sender, media)
+                    messages.append((f"{event.key}#{number}" if number else event.key, text, {**event.metadata, **extra}))
+            for key, text, metadata in messages:
+                if text and text.strip():
+                    await on_new_message(UserMessage(text, output, event.sender, input_channel=self.name(),
+                                                     message_id=key, metadata=metadata or None))
         except DeliveryFailed:
             pass  # already logged without personal data
         except Exception:

@@ -168,11 +168,14 @@ class SlackInput(WebhookInput):
             return [Incoming(f"slack:{event_id}", sender, text if isinstance(text, str) else None)]
         return [Incoming(f"slack:{event_id}", sender, None, media=self._media(event.get("files") or [], text))]
 
-    def _media(self, files: list[dict[str, Any]], caption: Any) -> Media | None:
-        """The first file shared (Slack sends one file a message from a DM's composer)."""
-        if not files or not isinstance(files[0], dict):
-            return None
-        file = files[0]
+    def _media(self, files: list[dict[str, Any]], caption: Any) -> list[Media]:
+        """Every file shared in the message (a DM's composer takes up to 10), the text with the first."""
+        shared = [self._file(file) for file in files if isinstance(file, dict)]
+        if shared and isinstance(caption, str):
+            shared[0].caption = caption
+        return shared
+
+    def _file(self, file: dict[str, Any]) -> Media:
         url = str(file.get("url_private_download") or file.get("url_private") or "")
 
         async def fetch(session: aiohttp.ClientSession) -> bytes:
@@ -181,8 +184,7 @@ class SlackInput(WebhookInput):
                 raise MediaUnavailable("not on Slack's file host")
             return await download(session, url, {"Authorization": f"Bearer {self.settings['bot_token']}"})  # type: ignore[index]
 
-        return Media(kind_of(file.get("mimetype")), str(file.get("name") or "") or None,
-                     caption if isinstance(caption, str) else None, fetch)
+        return Media(kind_of(file.get("mimetype")), str(file.get("name") or "") or None, None, fetch)
 
     def _tap(self, body: dict[str, Any]) -> list[Incoming]:
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")

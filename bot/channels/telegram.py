@@ -138,8 +138,9 @@ class TelegramInput(WebhookInput):
             sender = sender_id(self.name(), int(message["chat"]["id"]))
             text = message.get("text")
             text = COMMANDS.get(text.strip(), text) if isinstance(text, str) else None
+            # An album (media group) arrives as one update per file, each forwarded on its own.
             media = self._media(message) if text is None else None
-            return [Incoming(key, sender, text, media=media)] if sender else []
+            return [Incoming(key, sender, text, media=[media] if media else [])] if sender else []
         if isinstance(body.get("callback_query"), dict):
             query = body["callback_query"]
             chat = (query.get("message") or {}).get("chat") or query["from"]

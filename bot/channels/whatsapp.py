@@ -116,7 +116,7 @@ class WhatsAppInput(MetaWebhookInput):
                     if sender:
                         text = self._text_of(message)
                         media = self._media(message) if text is None else None
-                        events.append(Incoming(f"whatsapp:{message['id']}", sender, text, media=media))
+                        events.append(Incoming(f"whatsapp:{message['id']}", sender, text, media=[media] if media else []))
         return events
 
     @staticmethod

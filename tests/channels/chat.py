@@ -17,9 +17,11 @@ from tests.support.stack import Stack
 
 class ChannelChat:
     channel = ""
+    platform: Any  # the fake platform: fail_next(id, *codes), attempts_to(id), messages_to(id)
 
     def __init__(self, stack: Stack, platform_id: str) -> None:
         self.stack = stack
+        self.platform_id = platform_id
         self.sender_id = f"{self.channel}:{platform_id}"
         self.url = f"{stack.rasa_url}/webhooks/{self.channel}/webhook"
 
@@ -39,9 +41,40 @@ class ChannelChat:
     def text_of(message: dict[str, Any]) -> str:
         raise NotImplementedError
 
+    @staticmethod
+    def titles_of(message: dict[str, Any]) -> list[str]:
+        """The titles of a sent message's buttons (inline keyboard, reply buttons, quick replies...)."""
+        raise NotImplementedError
+
+    def text_update(self, text: str) -> dict[str, Any]:
+        """The platform's webhook body for a text message from this shopper."""
+        raise NotImplementedError
+
+    def resend(self, update: dict[str, Any]) -> httpx.Response:
+        """Post an update again, as the platform re-sends one it thinks went unanswered."""
+        return self.post(update)
+
+    def say(self, text: str) -> str:
+        raise NotImplementedError
+
+    def tap(self, title: str) -> str:
+        raise NotImplementedError
+
     # --- the same for every platform --------------------------------------------------------
     def texts(self) -> list[str]:
         return [self.text_of(m) for m in self.sent()]
+
+    def button_titles(self) -> list[str]:
+        """The button titles of the newest message that has any."""
+        return next((titles for m in reversed(self.sent()) if (titles := self.titles_of(m))), [])
+
+    def fail_next(self, *codes: int) -> None:
+        """The platform answers this chat's next sends with these statuses (or its own error codes)."""
+        self.platform.fail_next(self.platform_id, *codes)
+
+    def attempts(self) -> list[dict[str, Any]]:
+        """Every send to this chat the platform received, refused ones too."""
+        return self.platform.attempts_to(self.platform_id)
 
     def run_turn(self, update: dict[str, Any]) -> list[dict[str, Any]]:
         """Post an update and return the messages the bot sent to this chat while handling it."""

@@ -54,6 +54,10 @@ class MessengerChat(ChannelChat):
     def say(self, text: str) -> str:
         return self.turn_text(self.text_update(text))
 
+    @staticmethod
+    def titles_of(message: dict[str, Any]) -> list[str]:
+        return [reply["title"] for reply in message["message"].get("quick_replies", [])]
+
     def tap(self, title: str) -> str:
         """Tap the newest quick reply with this title."""
         for message in reversed(self.sent()):

@@ -36,7 +36,7 @@ class SlackChat(ChannelChat):
         self.dm = slack_id("D")
         self.user = slack_id("U")
         super().__init__(stack, self.dm)
-        self.slack = slack
+        self.slack = self.platform = slack
         self.signing_secret = signing_secret
 
     def post_raw(self, body: bytes, content_type: str, secret: str | None = None, timestamp: int | None = None,
@@ -53,6 +53,9 @@ class SlackChat(ChannelChat):
             body = urlencode({"payload": json.dumps(update)}).encode()
             return self.post_raw(body, "application/x-www-form-urlencoded", **signing)
         return self.post_raw(json.dumps(update).encode(), "application/json", **signing)
+
+    def resend(self, update: dict[str, Any]) -> httpx.Response:
+        return self.post(update, retry=1)  # Slack marks a re-send with X-Slack-Retry-Num
 
     def key_of(self, update: dict[str, Any]) -> str:
         if update.get("type") == "block_actions":
@@ -80,13 +83,6 @@ class SlackChat(ChannelChat):
     def say(self, text: str) -> str:
         return self.turn_text(self.text_update(text))
 
-    def buttons(self) -> list[dict[str, Any]]:
-        """The buttons of the newest message that has any."""
-        for message in reversed(self.sent()):
-            if elements := self.buttons_of(message):
-                return elements
-        return []
-
     def tap_update(self, button: dict[str, Any]) -> dict[str, Any]:
         action = {"action_id": button["action_id"], "block_id": "b1", "text": button["text"], "value": button.get("value"),
                   "type": "button", "action_ts": f"{time.time():.6f}"}
@@ -108,5 +104,6 @@ class SlackChat(ChannelChat):
                     return self.turn_text(self.tap_update(button))
         raise AssertionError(f"no button {title!r} among {self.button_titles()}")
 
-    def button_titles(self) -> list[str]:
-        return [b["text"]["text"] for b in self.buttons()]
+    @classmethod
+    def titles_of(cls, message: dict[str, Any]) -> list[str]:
+        return [b["text"]["text"] for b in cls.buttons_of(message)]

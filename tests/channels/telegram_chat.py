@@ -22,7 +22,7 @@ class TelegramChat(ChannelChat):
     def __init__(self, stack: Stack, telegram: FakeTelegram, secret: str) -> None:
         self.chat_id = random.randrange(10**8, 10**10)
         super().__init__(stack, str(self.chat_id))
-        self.telegram = telegram
+        self.telegram = self.platform = telegram
         self.secret = secret
 
     def post(self, update: dict[str, Any], secret: str | None = None) -> httpx.Response:
@@ -53,6 +53,9 @@ class TelegramChat(ChannelChat):
                  "message": {"message_id": 1, "date": 1764600000, "chat": chat, "text": "..."}}
         return {"update_id": next(_update_ids), "callback_query": query}
 
+    def text_update(self, text: str) -> dict[str, Any]:
+        return self.message_update(text)
+
     def say(self, text: str) -> str:
         return self.turn_text(self.message_update(text))
 
@@ -63,12 +66,8 @@ class TelegramChat(ChannelChat):
                 for button in row:
                     if button["text"] == title:
                         return self.turn_text(self.callback_update(button["callback_data"]))
-        raise AssertionError(f"no button {title!r} among {self.buttons()}")
+        raise AssertionError(f"no button {title!r} among {self.button_titles()}")
 
-    def buttons(self) -> list[str]:
-        """Titles of the inline buttons on the newest message that has any."""
-        for message in reversed(self.sent()):
-            rows = (message.get("reply_markup") or {}).get("inline_keyboard")
-            if rows:
-                return [button["text"] for row in rows for button in row]
-        return []
+    @staticmethod
+    def titles_of(message: dict[str, Any]) -> list[str]:
+        return [button["text"] for row in (message.get("reply_markup") or {}).get("inline_keyboard", []) for button in row]

@@ -3,7 +3,9 @@
 A customer verifies an order in the website widget (socket.io) and later writes on WhatsApp:
 the desk shows both conversations as one customer's; someone else is never linked to her; and
 the link never gives order data to anyone: a different sender, a forged or replayed proof, a
-REST client borrowing her sender id, a later session, each has to verify again.
+REST client borrowing her sender id, her own account on another channel, each has to verify
+again. Only the identity that verified (the same WhatsApp account, widget session or REST
+sender) is answered at once in a later session, naming the order, with "Another order".
 
 A new session is started with ``/session_start``, as Rasa does it when a conversation has been
 idle for ``session_expiration_time`` (60 minutes).
@@ -12,6 +14,7 @@ idle for ``session_expiration_time`` (60 minutes).
 from __future__ import annotations
 
 import re
+import uuid
 
 import httpx
 import pytest
@@ -24,6 +27,7 @@ from tests.desk.socketio_shopper import SocketShopper
 EMAIL = "magda.kaminska@example.com"
 ASK_VERIFIER = "what's the e-mail address you ordered with"
 ASK_NUMBER = "What's your order number?"
+WELCOME_BACK = "Welcome back! You already checked order 100205 here"
 TURN_SECONDS = 90  # a turn on a machine shared with other jobs
 TRANSCRIPT_LINK = re.compile(r'href="(/customers/conversations/\d+)"')
 
@@ -105,7 +109,7 @@ def test_a_different_customer_is_never_linked(assistant: Assistant, widget: Sock
         anna.sign_out()
 
 
-def test_a_proof_is_never_reused_by_another_sender_a_forgery_a_later_session_or_another_channel(
+def test_only_her_own_account_is_answered_in_a_later_session_never_another_sender_a_forgery_or_rest(
     assistant: Assistant,
 ):
     stack = assistant.stack
@@ -131,13 +135,48 @@ def test_a_proof_is_never_reused_by_another_sender_a_forgery_a_later_session_or_
     texts = " ".join(m.get("text", "") for m in stack.send(magda.sender_id, "where is my order 100205?"))
     assert ASK_VERIFIER in texts and "delivered" not in texts
 
-    # Her own later session verifies again (a verification never outlives its session).
+    # Her own later session on her WhatsApp: answered at once, naming the order; "Another order" checks again.
     new_session(magda)
     reply = magda.say("where is my order?")
-    assert ASK_NUMBER in reply and "100205" not in reply
+    assert WELCOME_BACK in reply and "has been delivered" in reply
+    assert ASK_NUMBER not in reply and ASK_VERIFIER not in reply
+    # The REST client borrowing her id in her new session still gets nothing (and gives up).
+    texts = " ".join(m.get("text", "") for m in stack.send(magda.sender_id, "where is my order?"))
+    assert ASK_NUMBER in texts and "100205" not in texts
+    stack.send(magda.sender_id, "no")
+    assert ASK_NUMBER in magda.tap("Another order")
+    assert ASK_VERIFIER in magda.say("100212")
+    assert "100212" not in magda.say(EMAIL)  # her e-mail is not that order's: a real check, and it fails
 
 
-def test_a_website_session_is_never_reused(assistant: Assistant, widget: SocketShopper):
+def test_a_website_session_is_reused_by_that_session_only(assistant: Assistant, widget: SocketShopper):
     widget.say("/session_start")
     widget.say("where is my order?")
-    assert ASK_NUMBER in widget.wait_for_text("order number", TURN_SECONDS)["text"]
+    welcome = widget.wait_for_text("Welcome back", TURN_SECONDS)
+    assert WELCOME_BACK in welcome["text"] and [b["title"] for b in welcome["quick_replies"]] == ["Another order"]
+    widget.wait_for_text("Order 100205 has been delivered", TURN_SECONDS)
+
+    # Magda on WhatsApp, a channel she never verified on, is asked; so is another browser.
+    chat = whatsapp(assistant)
+    reply = chat.say("where is my order?")
+    assert ASK_NUMBER in reply and "100205" not in reply
+    other_browser = SocketShopper(assistant.stack.rasa_url)
+    try:
+        other_browser.say("where is my order?")
+        assert "100205" not in other_browser.wait_for_text("order number", TURN_SECONDS)["text"]
+    finally:
+        other_browser.close()
+
+
+def test_a_rest_client_is_answered_in_its_next_session_and_another_sender_is_asked(assistant: Assistant):
+    def say(sender: str, text: str) -> str:
+        return " ".join(m.get("text", "") for m in assistant.stack.send(sender, text))
+
+    sender, other = (f"c{uuid.uuid4().hex}" for _ in range(2))
+    assert ASK_VERIFIER in say(sender, "where is my order 100205?")
+    assert "Order 100205 has been delivered" in say(sender, EMAIL)
+    say(sender, "/session_start")
+    reply = say(sender, "where is my order?")
+    assert WELCOME_BACK in reply and ASK_VERIFIER not in reply
+    reply = say(other, "where is my order 100205?")
+    assert ASK_VERIFIER in reply and "delivered" not in reply

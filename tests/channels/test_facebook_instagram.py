@@ -10,7 +10,6 @@ from tests.channels.conftest import META_APP_SECRET, META_VERIFY_TOKEN, Assistan
 from tests.channels.messenger_chat import MessengerChat
 from tests.channels.test_telegram import VAGUE_QUESTIONS, response_text
 from tests.desk.agent_client import wait_for
-from tests.fakes.fake_messenger import RATE_LIMITED
 
 
 @pytest.fixture(params=["facebook", "instagram"])
@@ -76,13 +75,6 @@ def test_a_resent_message_and_our_own_echo_are_not_answered(chat: MessengerChat)
     assert chat.post(chat.text_update("Anna: echo of what we sent", is_echo=True)).status_code == 200
     chat.say("thanks")
     assert [e["text"] for e in chat.user_events()] == ["how long does delivery take?", "thanks"]
-
-
-def test_rate_limit_is_retried_then_delivered(chat: MessengerChat, assistant: Assistant):
-    chat.platform.fail_next(chat.psid, RATE_LIMITED, 500)
-    assert "More details: https://" in chat.say("how long does delivery take?")
-    # The answer: rate-limited, 500, then sent; then "Did this answer help?" at the first attempt.
-    assert len(chat.platform.attempts_to(chat.psid)) == 4 and len(chat.texts()) == 2
 
 
 def test_a_photo_gets_the_polite_text_only_reply(chat: MessengerChat):

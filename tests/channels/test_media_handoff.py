@@ -25,25 +25,42 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" +
 HTML_AS_JPEG = b"<html><script>alert(document.cookie)</script></html>"
 
 
-def photo_update(assistant: Assistant, chat: ChannelChat, content: bytes, caption: str) -> dict[str, Any]:
-    """The platform's webhook for a photo with a caption, its bytes put where the platform serves them."""
-    file_id = uuid.uuid4().hex
+def photo_updates(assistant: Assistant, chat: ChannelChat, contents: list[bytes], caption: str) -> list[dict[str, Any]]:
+    """The platform's webhooks for photos sent at once with a caption, their bytes put where the platform
+    serves them: one webhook with all of them on Messenger, Instagram and Slack, one a photo on
+    Telegram (an album's updates share a ``media_group_id``, the caption on the first) and WhatsApp."""
+    files = [(uuid.uuid4().hex, content) for content in contents]
     if isinstance(chat, TelegramChat):
-        assistant.telegram.add_file(file_id, content, "image/jpeg")
-        sizes = [{"file_id": "thumb" + file_id, "file_unique_id": "t", "width": 90, "height": 90},
-                 {"file_id": file_id, "file_unique_id": "f", "width": 1280, "height": 960}]
-        return chat.message_update(photo=sizes, caption=caption)
+        group = {"media_group_id": uuid.uuid4().hex[:16]} if len(contents) > 1 else {}
+        updates = []
+        for number, (file_id, content) in enumerate(files):
+            assistant.telegram.add_file(file_id, content, "image/jpeg")
+            sizes = [{"file_id": "thumb" + file_id, "file_unique_id": "t", "width": 90, "height": 90},
+                     {"file_id": file_id, "file_unique_id": "f", "width": 1280, "height": 960}]
+            updates.append(chat.message_update(photo=sizes, **group, **({} if number else {"caption": caption})))
+        return updates
     if isinstance(chat, WhatsAppChat):
-        assistant.whatsapp.add_media(file_id, content, "image/jpeg")
-        return chat.update(type="image", image={"id": file_id, "mime_type": "image/jpeg", "sha256": "x", "caption": caption})
+        for file_id, content in files:
+            assistant.whatsapp.add_media(file_id, content, "image/jpeg")
+        return [chat.update(type="image", image={"id": file_id, "mime_type": "image/jpeg", "sha256": "x",
+                                                 **({} if number else {"caption": caption})})
+                for number, (file_id, _) in enumerate(files)]
     if isinstance(chat, MessengerChat):
-        path = chat.platform.add_cdn_file(f"{file_id}.jpg", content, "image/jpeg")
-        url = assistant.env[f"{chat.channel.upper()}_API_URL"] + path
-        return chat.update(message={"mid": f"m_{file_id}", "attachments": [{"type": "image", "payload": {"url": url}}]})
+        base = assistant.env[f"{chat.channel.upper()}_API_URL"]
+        urls = [base + chat.platform.add_cdn_file(f"{f}.jpg", c, "image/jpeg") for f, c in files]
+        attachments = [{"type": "image", "payload": {"url": url}} for url in urls]
+        return [chat.update(message={"mid": f"m_{files[0][0]}", "attachments": attachments})]
     assert isinstance(chat, SlackChat)
-    url = assistant.env["SLACK_FILES_URL"] + assistant.slack.add_file(file_id.upper(), "scratch.jpg", content, "image/jpeg")
-    files = [{"id": "F" + file_id.upper(), "name": "scratch.jpg", "mimetype": "image/jpeg", "url_private_download": url}]
-    return chat.event(subtype="file_share", text=caption, files=files)
+    shared = []
+    for number, (file_id, content) in enumerate(files):
+        name = f"scratch{number or ''}.jpg"
+        url = assistant.env["SLACK_FILES_URL"] + assistant.slack.add_file(file_id.upper(), name, content, "image/jpeg")
+        shared.append({"id": "F" + file_id.upper(), "name": name, "mimetype": "image/jpeg", "url_private_download": url})
+    return [chat.event(subtype="file_share", text=caption, files=shared)]
+
+
+def photo_update(assistant: Assistant, chat: ChannelChat, content: bytes, caption: str) -> dict[str, Any]:
+    return photo_updates(assistant, chat, [content], caption)[0]
 
 
 CHATS: dict[str, Callable[[Assistant], ChannelChat]] = {
@@ -69,12 +86,17 @@ def handed_over(chat: ChannelChat, anna: AgentClient) -> int:
     return handoff["id"]
 
 
-def shopper_message(anna: AgentClient, handoff_id: int, start: str) -> dict[str, Any]:
-    def found() -> dict[str, Any] | None:
+def shopper_messages(anna: AgentClient, handoff_id: int, start: str, count: int) -> list[dict[str, Any]]:
+    def found() -> list[dict[str, Any]] | None:
         messages = anna.updates(handoff_id)["messages"]
-        return next((m for m in messages if m["role"] == "shopper" and m["text"].startswith(start)), None)
+        mine = [m for m in messages if m["role"] == "shopper" and m["text"].startswith(start)]
+        return mine if len(mine) >= count else None
 
-    return wait_for(f"the shopper's {start} at the desk", found, 30)
+    return wait_for(f"the shopper's {count} {start} at the desk", found, 60)
+
+
+def shopper_message(anna: AgentClient, handoff_id: int, start: str) -> dict[str, Any]:
+    return shopper_messages(anna, handoff_id, start, 1)[0]
 
 
 @pytest.mark.parametrize("channel", list(CHATS))
@@ -98,6 +120,23 @@ def test_a_photo_during_a_handoff_shows_in_the_desk_for_signed_in_agents_only(ch
     assert served.headers["Content-Type"] == "image/jpeg" and served.headers["X-Content-Type-Options"] == "nosniff"
     stranger = httpx.get(assistant.desk.url + attachment["url"], timeout=30)
     assert stranger.status_code == 401 and stranger.content != JPEG
+    assert anna.end(handoff_id).endswith("notice=ended")
+
+
+SECOND_JPEG = JPEG[:-2] + b"second photo\xff\xd9"
+
+
+@pytest.mark.parametrize("channel", list(CHATS))
+def test_every_photo_of_a_message_or_album_reaches_the_agent(channel, assistant: Assistant, anna):
+    chat = CHATS[channel](assistant)
+    handoff_id = handed_over(chat, anna)
+    for update in photo_updates(assistant, chat, [JPEG, SECOND_JPEG], "both sides of the table"):
+        chat.run_turn(update)
+    photos = shopper_messages(anna, handoff_id, "[photo]", 2)
+    served = [anna.http.get(m["attachment"]["url"]).content for m in photos]
+    assert sorted(served) == sorted([JPEG, SECOND_JPEG])
+    assert sum("both sides of the table" in m["text"] for m in photos) == (0 if "facebook" in channel or
+                                                                          "instagram" in channel else 1)
     assert anna.end(handoff_id).endswith("notice=ended")
 
 

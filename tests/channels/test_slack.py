@@ -14,8 +14,7 @@ from bot.channels.common import NON_TEXT_REPLY
 from desk.rasa_client import RasaClient
 from tests.channels.conftest import SLACK_SIGNING_SECRET, Assistant
 from tests.channels.slack_chat import SlackChat
-from tests.channels.test_telegram import VAGUE_QUESTIONS, rasa_log, response_text
-from tests.desk.agent_client import wait_for
+from tests.channels.test_telegram import VAGUE_QUESTIONS, response_text
 
 
 @pytest.fixture
@@ -59,40 +58,6 @@ def test_suggestions_are_block_kit_buttons_and_tapping_one_answers_with_that_art
     assert chat.user_events()[-1]["parse_data"]["intent"]["name"] == "choose_article"
 
 
-def test_order_status_after_verification_and_never_the_email(chat: SlackChat):
-    assert "e-mail" in chat.say("where is my order 100205?")
-    reply = chat.say("magda.kaminska@example.com")
-    assert "100205" in reply and "magda.kaminska" not in reply
-
-
-@pytest.mark.parametrize(
-    ("ask", "language", "agent_text"),
-    [("I want to talk to a person", "en", "Hi, Anna here. How can I help?"),
-     ("Chcę porozmawiać z konsultantem", "pl", "Dzień dobry, tu Anna. W czym mogę pomóc?")],
-)
-def test_a_person_answers_in_the_same_dm_signed_then_the_bot_asks_for_a_rating(
-    chat: SlackChat, assistant: Assistant, ask, language, agent_text
-):
-    anna = assistant.agent("anna")
-    try:
-        chat.say(ask)
-        handoff = wait_for("the handoff in the queue", lambda: anna.waiting_handoff(chat.sender_id))
-        assert (handoff["channel"], handoff["language"]) == ("slack", language)
-        assert anna.claim(handoff["id"])
-        assert anna.reply(handoff["id"], agent_text).status_code == 201
-        assert chat.texts()[-1] == f"Anna: {agent_text}"
-
-        chat.say("mój zamówiony stół przyszedł porysowany" if language == "pl" else "my table arrived scratched")
-        assert anna.end(handoff["id"]).endswith("notice=ended")
-        wait_for("the rating question", lambda: "★★★★" in chat.button_titles())
-        chat.tap("★★★★")
-        chat.say("bardzo szybko, dziękuję" if language == "pl" else "quick and kind, thank you")
-        page = wait_for("the rating at the desk", lambda: (p := anna.page(handoff["id"])) and "★★★★☆" in p and p)
-        assert "Shopper's rating" in page
-    finally:
-        anna.sign_out()
-
-
 def test_bad_missing_or_replayed_signatures_are_refused_and_nothing_is_processed(chat: SlackChat):
     assert chat.post(chat.text_update("hello"), secret="not-the-signing-secret").status_code == 401
     stale = int(time.time()) - 6 * 60  # a request captured and replayed after Slack's 5 minutes
@@ -101,16 +66,6 @@ def test_bad_missing_or_replayed_signatures_are_refused_and_nothing_is_processed
     assert chat.post(chat.tap_update({"action_id": "choice-0", "text": {"type": "plain_text", "text": "x"},
                                       "value": "/greet"}), secret="guess").status_code == 401
     assert chat.user_events() == [] and chat.texts() == []
-
-
-def test_a_resent_event_is_answered_once(chat: SlackChat):
-    update = chat.text_update("how long does delivery take?")
-    assert chat.post(update).status_code == 200
-    chat.run_turn(update)  # no answer within 3 s, as Slack saw it: the same event again, marked as a retry
-    assert chat.post(update, retry=1).status_code == 200
-    chat.say("thanks")
-    assert [e["text"] for e in chat.user_events()].count("how long does delivery take?") == 1
-    assert sum("More details: https://" in text for text in chat.texts()) == 1
 
 
 def test_bot_messages_edits_and_joins_are_accepted_and_ignored(chat: SlackChat):
@@ -123,53 +78,6 @@ def test_bot_messages_edits_and_joins_are_accepted_and_ignored(chat: SlackChat):
         assert chat.post(event).status_code == 200
     chat.say("hello")  # processed after the others: had any been taken, it would show first
     assert [e["text"] for e in chat.user_events()] == ["hello"]
-
-
-def test_rate_limit_is_retried_after_slacks_wait_then_delivered(chat: SlackChat, assistant: Assistant):
-    assistant.slack.fail_next(chat.dm, 429, 500)
-    assert "More details: https://" in chat.say("how long does delivery take?")
-    # The answer: 429, 500, then sent; then "Did this answer help?" at the first attempt.
-    assert len(assistant.slack.attempts_to(chat.dm)) == 4 and len(chat.texts()) == 2
-
-
-def test_slack_down_the_turn_is_kept_and_an_agent_reply_is_reported_not_sent(chat: SlackChat, assistant: Assistant):
-    assistant.slack.fail_next(chat.dm, *[503] * 8)  # every attempt of the answer and of "Did this answer help?"
-    chat.say("how long does delivery take?")
-    assert chat.texts() == []
-    bot_said = [e["text"] for e in chat.stack.tracker(chat.sender_id)["events"] if e["event"] == "bot"]
-    assert any("More details: https://" in text for text in bot_said)  # the turn is not lost
-    log = rasa_log(assistant)
-    assert "slack chat.postMessage: dropped after the retry bound (status 503)" in log
-    assert chat.dm not in log and "delivery take" not in log
-
-    anna = assistant.agent("anna")
-    try:
-        chat.say("I want to talk to a person")
-        handoff = wait_for("the handoff in the queue", lambda: anna.waiting_handoff(chat.sender_id))
-        assert anna.claim(handoff["id"])
-        assistant.slack.fail_next(chat.dm, 500, 500, 500, 500)
-        refused = anna.reply(handoff["id"], "Are you still there?")
-        assert refused.status_code == 502 and "Not sent" in refused.json()["error"]
-        assert "Are you still there?" not in [m["text"] for m in anna.updates(handoff["id"])["messages"]]
-        assert anna.reply(handoff["id"], "Sorry, once more: are you there?").status_code == 201
-        assert chat.texts()[-1] == "Anna: Sorry, once more: are you there?"
-    finally:
-        anna.sign_out()
-
-
-def test_a_long_agent_reply_is_split_within_slacks_limit(chat: SlackChat, assistant: Assistant):
-    chat.say("hello")
-    text = " ".join(f"word{i}" for i in range(1400))  # about 10,000 characters
-
-    async def reply() -> None:
-        async with aiohttp.ClientSession() as session:
-            rasa = RasaClient(assistant.stack.rasa_url, assistant.stack.token, session)
-            await rasa.send_agent_reply(chat.sender_id, "Anna", text)  # exactly what the desk sends
-
-    asyncio.run(reply())
-    parts = chat.texts()[-3:]
-    assert all(len(part) <= 4000 for part in parts)
-    assert " ".join(parts) == f"Anna: {text}"
 
 
 def test_markup_in_a_reply_is_escaped_so_slack_shows_it_as_written(chat: SlackChat, assistant: Assistant):

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 from pathlib import Path
 
-import aiohttp
 import pytest
 import yaml
 
 from bot.channels.common import NON_TEXT_REPLY
-from desk.rasa_client import RasaClient
 from tests.channels.conftest import TELEGRAM_SECRET, Assistant
 from tests.channels.telegram_chat import TelegramChat
 from tests.desk.agent_client import wait_for
@@ -57,7 +54,7 @@ def test_a_question_gets_the_kb_answer_with_its_link_as_plain_text(chat: Telegra
 
 def test_the_start_command_greets_with_a_button_for_a_person(chat: TelegramChat):
     assert chat.say("/start").startswith(response_text("utter_greet", "en"))
-    assert chat.buttons() == ["Talk to a person"]
+    assert chat.button_titles() == ["Talk to a person"]
 
 
 # Short, vague questions the KB is unsure about; which of them gets suggestions is asked over
@@ -83,41 +80,6 @@ def test_suggestions_are_inline_buttons_and_tapping_one_answers_with_that_articl
     assert assistant.telegram.calls_of("answerCallbackQuery"), "the tap was not acknowledged"
 
 
-def test_order_status_after_verification_and_never_the_email(chat: TelegramChat):
-    asked = chat.say("where is my order 100205?")
-    assert "e-mail" in asked
-    reply = chat.say("magda.kaminska@example.com")
-    assert "100205" in reply and "magda.kaminska" not in reply
-
-
-@pytest.mark.parametrize(
-    ("ask", "language", "agent_text"),
-    [("I want to talk to a person", "en", "Hi, Anna here. How can I help?"),
-     ("Chcę porozmawiać z konsultantem", "pl", "Dzień dobry, tu Anna. W czym mogę pomóc?")],
-)
-def test_a_person_answers_in_the_same_chat_signed_then_the_bot_asks_for_a_rating(
-    chat: TelegramChat, assistant: Assistant, ask, language, agent_text
-):
-    anna = assistant.agent("anna")
-    try:
-        chat.say(ask)
-        handoff = wait_for("the handoff in the queue", lambda: anna.waiting_handoff(chat.sender_id))
-        assert (handoff["channel"], handoff["language"]) == ("telegram", language)
-        assert anna.claim(handoff["id"])
-        assert anna.reply(handoff["id"], agent_text).status_code == 201
-        assert chat.texts()[-1] == f"Anna: {agent_text}"
-
-        chat.say("mój zamówiony stół przyszedł porysowany" if language == "pl" else "my table arrived scratched")
-        assert anna.end(handoff["id"]).endswith("notice=ended")
-        wait_for("the rating question", lambda: "★★★★" in chat.buttons())
-        chat.tap("★★★★")
-        chat.say("bardzo szybko, dziękuję" if language == "pl" else "quick and kind, thank you")
-        page = wait_for("the rating at the desk", lambda: (p := anna.page(handoff["id"])) and "★★★★☆" in p and p)
-        assert "Shopper's rating" in page
-    finally:
-        anna.sign_out()
-
-
 def test_an_agent_reply_telegram_refuses_is_reported_not_sent(chat: TelegramChat, assistant: Assistant):
     anna = assistant.agent("anna")
     try:
@@ -130,22 +92,6 @@ def test_an_agent_reply_telegram_refuses_is_reported_not_sent(chat: TelegramChat
         assert "Are you still there?" not in [m["text"] for m in anna.updates(handoff["id"])["messages"]]
     finally:
         anna.sign_out()
-
-
-def test_a_long_agent_reply_is_split_at_word_breaks_within_telegrams_limit(chat: TelegramChat, assistant: Assistant):
-    chat.say("hello")
-    words = [f"word{i}" for i in range(1400)]  # about 10,000 characters
-    text = " ".join(words)
-
-    async def reply() -> None:
-        async with aiohttp.ClientSession() as session:
-            rasa = RasaClient(assistant.stack.rasa_url, assistant.stack.token, session)
-            await rasa.send_agent_reply(chat.sender_id, "Anna", text)  # exactly what the desk sends
-
-    asyncio.run(reply())
-    parts = chat.texts()[-3:]
-    assert all(len(part) <= 4096 for part in parts)
-    assert " ".join(parts) == f"Anna: {text}"
 
 
 def test_a_photo_sticker_or_location_gets_the_polite_text_only_reply_in_the_shoppers_language(chat: TelegramChat):
@@ -163,15 +109,6 @@ def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_processed(chat: Tel
     assert chat.user_events() == [] and chat.texts() == []
 
 
-def test_a_resent_update_is_answered_once(chat: TelegramChat):
-    update = chat.message_update("how long does delivery take?")
-    assert chat.post(update).status_code == 200
-    chat.run_turn(update)  # Telegram re-sends when the first answer was slow
-    chat.say("thanks")
-    assert [e["text"] for e in chat.user_events()].count("how long does delivery take?") == 1
-    assert sum("More details: https://" in text for text in chat.texts()) == 1
-
-
 def test_unknown_update_types_are_accepted_and_ignored(chat: TelegramChat):
     edited = chat.message_update("edited text")
     edited["edited_message"] = edited.pop("message")
@@ -179,26 +116,6 @@ def test_unknown_update_types_are_accepted_and_ignored(chat: TelegramChat):
     assert chat.post({"update_id": 1, "poll": {"id": "1", "question": "?", "options": []}}).status_code == 200
     chat.say("hello")  # processed after the two above: had they been taken, they would show first
     assert [e["text"] for e in chat.user_events()] == ["hello"]
-
-
-def test_too_many_requests_is_retried_after_the_wait_telegram_asks_for(chat: TelegramChat, assistant: Assistant):
-    assistant.telegram.fail_next(chat.chat_id, 429, 500)
-    reply = chat.say("how long does delivery take?")
-    assert "More details: https://" in reply
-    attempts = [a for a in assistant.telegram.attempts_to(chat.chat_id) if a["method"] == "sendMessage"]
-    # The answer: 429, 500, then sent; then "Did this answer help?" at the first attempt.
-    assert len(attempts) == 4 and len(chat.texts()) == 2
-
-
-def test_telegram_down_the_turn_is_kept_and_the_drop_logged_without_the_shopper(chat: TelegramChat, assistant: Assistant):
-    assistant.telegram.fail_next(chat.chat_id, *[500] * 8)  # every attempt of the answer and of "Did this answer help?"
-    chat.say("how long does delivery take?")
-    assert chat.texts() == []
-    bot_said = [e["text"] for e in chat.stack.tracker(chat.sender_id)["events"] if e["event"] == "bot"]
-    assert any("More details: https://" in text for text in bot_said)  # the turn is not lost
-    log = rasa_log(assistant)
-    assert "telegram sendMessage: dropped after the retry bound (status 500)" in log
-    assert str(chat.chat_id) not in log and "delivery take" not in log
 
 
 def test_set_webhook_command_registers_the_url_with_the_secret(assistant: Assistant):

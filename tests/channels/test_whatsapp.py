@@ -10,7 +10,6 @@ from tests.channels.conftest import WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN, 
 from tests.channels.test_telegram import VAGUE_QUESTIONS, rasa_log, response_text
 from tests.channels.whatsapp_chat import WhatsAppChat
 from tests.desk.agent_client import wait_for
-from tests.fakes.fake_whatsapp import RATE_LIMITED
 
 
 @pytest.fixture
@@ -52,28 +51,14 @@ def test_suggestions_are_whatsapp_choices_within_its_limits_and_tapping_one_answ
     assert chat.user_events()[-1]["parse_data"]["intent"]["name"] == "choose_article"
 
 
-def test_order_status_after_verification(chat: WhatsAppChat):
-    assert "e-mail" in chat.say("where is my order 100205?")
-    reply = chat.say("magda.kaminska@example.com")
-    assert "100205" in reply and "magda.kaminska" not in reply
-
-
-@pytest.mark.parametrize(
-    ("ask", "language", "agent_text"),
-    [("I want to talk to a person", "en", "Hi, Anna here. How can I help?"),
-     ("Chcę porozmawiać z konsultantem", "pl", "Dzień dobry, tu Anna. W czym mogę pomóc?")],
-)
-def test_a_person_answers_on_whatsapp_and_a_reply_after_the_24_hour_window_is_reported_not_sent(
-    chat: WhatsAppChat, assistant: Assistant, ask, language, agent_text
-):
+def test_an_agent_reply_after_the_24_hour_window_is_reported_not_sent(chat: WhatsAppChat, assistant: Assistant):
     anna = assistant.agent("anna")
     try:
-        chat.say(ask)
+        chat.say("I want to talk to a person")
         handoff = wait_for("the handoff in the queue", lambda: anna.waiting_handoff(chat.sender_id))
-        assert (handoff["channel"], handoff["language"]) == ("whatsapp", language)
         assert anna.claim(handoff["id"])
-        assert anna.reply(handoff["id"], agent_text).status_code == 201
-        assert chat.texts()[-1] == f"Anna: {agent_text}"
+        assert anna.reply(handoff["id"], "Hi, Anna here.").status_code == 201
+        assert chat.texts()[-1] == "Anna: Hi, Anna here."
 
         assistant.whatsapp.close_window(chat.wa_id)
         late = anna.reply(handoff["id"], "Are you still there?")
@@ -89,22 +74,6 @@ def test_a_bad_signature_is_refused_and_nothing_is_processed(chat: WhatsAppChat)
     unsigned = httpx.post(chat.url, json=chat.text_update("hello"), timeout=30)
     assert unsigned.status_code == 401
     assert chat.user_events() == [] and chat.texts() == []
-
-
-def test_a_resent_message_is_answered_once(chat: WhatsAppChat):
-    update = chat.text_update("how long does delivery take?")
-    assert chat.post(update).status_code == 200
-    chat.run_turn(update)
-    chat.say("thanks")
-    assert [e["text"] for e in chat.user_events()].count("how long does delivery take?") == 1
-    assert sum("More details: https://" in text for text in chat.texts()) == 1
-
-
-def test_graph_rate_limit_is_retried_then_delivered(chat: WhatsAppChat, assistant: Assistant):
-    assistant.whatsapp.fail_next(chat.wa_id, RATE_LIMITED, 503)
-    assert "More details: https://" in chat.say("how long does delivery take?")
-    # The answer: rate-limited, 503, then sent; then "Did this answer help?" at the first attempt.
-    assert len(assistant.whatsapp.attempts_to(chat.wa_id)) == 4 and len(chat.texts()) == 2
 
 
 def test_a_photo_or_a_location_gets_the_polite_text_only_reply(chat: WhatsAppChat):

@@ -26,7 +26,7 @@ class WhatsAppChat(ChannelChat):
     def __init__(self, stack: Stack, whatsapp: FakeWhatsApp, app_secret: str) -> None:
         self.wa_id = f"48{random.randrange(10**8, 10**9)}"
         super().__init__(stack, self.wa_id)
-        self.whatsapp = whatsapp
+        self.whatsapp = self.platform = whatsapp
         self.app_secret = app_secret
 
     def post(self, update: dict[str, Any], secret: str | None = None) -> httpx.Response:
@@ -72,6 +72,10 @@ class WhatsAppChat(ChannelChat):
             return [(b["reply"]["id"], b["reply"]["title"]) for b in interactive["action"]["buttons"]]
         rows = [row for section in interactive["action"]["sections"] for row in section["rows"]]
         return [(row["id"], row.get("description", row["title"])) for row in rows]
+
+    @classmethod
+    def titles_of(cls, message: dict[str, Any]) -> list[str]:
+        return [title for _, title in cls.choices(message)]
 
     def tap(self, title: str) -> str:
         """Tap the newest reply button or list row with this (full) title."""

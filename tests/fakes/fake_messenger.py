@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections import defaultdict, deque
 from typing import Any
 
@@ -50,6 +51,7 @@ class FakeMessenger:
         self.max_text = max_text
         self.sent: list[dict[str, Any]] = []
         self.attempts: list[dict[str, Any]] = []
+        self.arrivals: list[tuple[float, str]] = []  # (time.monotonic() on arrival, psid): for bench/
         self._failures: dict[str, deque[int]] = defaultdict(deque)
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -82,6 +84,7 @@ class FakeMessenger:
             return [m for m in self.attempts if (m.get("recipient") or {}).get("id") == psid]
 
     async def messages(self, request: web.Request) -> web.Response:
+        arrived = time.monotonic()
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return graph_error(401, 190, "Invalid OAuth access token")
         try:
@@ -102,4 +105,5 @@ class FakeMessenger:
             return graph_error(400, 100, f"(#100) {problem}")
         with self._lock:
             self.sent.append(body)
+            self.arrivals.append((arrived, psid))
         return web.json_response({"recipient_id": psid, "message_id": f"m_fake{next(self._ids)}"})

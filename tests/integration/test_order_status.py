@@ -122,14 +122,17 @@ def test_three_failures_hand_over_to_a_person_and_stop_checking(stack: Stack):
     assert HEADLINES[OrderStatus.SHIPPED] not in text_of(reply)
 
 
-def test_verified_order_needs_no_new_check_but_only_in_this_conversation(stack: Stack):
+def test_verified_order_needs_no_new_check_but_only_for_this_sender(stack: Stack):
     order = order_with(OrderStatus.SHIPPED)
     me = sender()
     stack.send(me, f"where is order {order.number}, email {order.email}")
     assert HEADLINES[OrderStatus.SHIPPED] in text_of(stack.send(me, "and when will it arrive?"))
     assert ASK_NUMBER in text_of(stack.send(sender(), "and when will it arrive?"))
+    # Its next session too (orders.reuse_verification_hours), saying which order it is.
     stack.send(me, "/session_start")
-    assert ASK_NUMBER in text_of(stack.send(me, "and when will it arrive?"))
+    again = text_of(stack.send(me, "and when will it arrive?"))
+    assert f"Welcome back! You already checked order {order.number} here" in again
+    assert HEADLINES[OrderStatus.SHIPPED] in again and ASK_NUMBER not in again
 
 
 def test_probing_order_numbers_reveals_nothing(stack: Stack):
