@@ -41,6 +41,9 @@ add REDIS_LOCK_DB 1
 add SOCKETIO_MESSAGE_QUEUE redis://127.0.0.1:6379/2
 add CHANNEL_DEDUP_URL redis://127.0.0.1:6379/3
 add DESK_LIVE_URL redis://127.0.0.1:6379/4
+# Order-check limits and remembered verifications, shared by both action servers (a shopper
+# cannot reset a limit by reaching the other one).
+add ORDER_LIMITS_STORAGE redis://127.0.0.1:6379/5
 add TICKET_LOCK_LIFETIME 30
 add RABBITMQ_HOST 127.0.0.1
 add RABBITMQ_PORT 5672
