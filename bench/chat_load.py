@@ -74,6 +74,13 @@ async def turn(client: httpx.AsyncClient, stack: Stack, sender: str, text: str) 
     return (time.perf_counter() - started) * 1000
 
 
+async def replies(client: httpx.AsyncClient, stack: Stack, text: str) -> list[str]:
+    body = {"sender": f"check-{uuid.uuid4().hex[:8]}", "message": text}
+    response = await client.post(f"{stack.rasa_url}/webhooks/rest/webhook", json=body)
+    response.raise_for_status()
+    return [message.get("text", "") for message in response.json()]
+
+
 async def interleaved(client: httpx.AsyncClient, stacks: dict[str, Stack], rounds: int) -> dict[str, Any]:
     questions = kb_questions()
     names = ("greeting_shipped", "greeting_in_memory", "greeting_rasa_sql", "kb_shipped")
@@ -137,9 +144,15 @@ async def measure(stacks: dict[str, Stack], rounds: int, shoppers: int) -> dict[
     limits = httpx.Limits(max_connections=shoppers + 8, max_keepalive_connections=shoppers + 8)
     async with httpx.AsyncClient(timeout=120, limits=limits) as client:
         questions = kb_questions()
-        for stack in stacks.values():  # warm-up: models, index, language detector, connections
+        answers = {}
+        for name, stack in stacks.items():  # warm-up: models, index, language detector, connections
             for text in ["hello", *questions[:3]]:
                 await turn(client, stack, f"warm-{uuid.uuid4().hex[:8]}", text)
+            answers[name] = await replies(client, stack, questions[0])
+        # A baseline whose action calls fail still greets, fast: every stack must answer alike.
+        wrong = [name for name, texts in answers.items() if texts != answers["shipped"]]
+        if wrong:
+            raise SystemExit(f"chat_load: {wrong} answer {questions[0]!r} unlike the shipped stack: {answers}")
         result = {"quiet": await interleaved(client, stacks, rounds)}
         burner = multiprocessing.Process(target=burn, daemon=True)
         burner.start()
@@ -159,7 +172,9 @@ def start_all(workdir: Path) -> dict[str, Stack]:
     shipped = (REPO_ROOT / "endpoints.yml").read_text(encoding="utf-8")
     endpoints = {
         "shipped": REPO_ROOT / "endpoints.yml",
-        "in_memory": "action_endpoint:\n  url: ${ACTION_ENDPOINT_URL}\n",
+        # The shipped action endpoint (with its token: without it every action call is refused and the
+        # greeting looks cheap), nothing else: Rasa's in-memory tracker store, no broker.
+        "in_memory": yaml.safe_dump({"action_endpoint": yaml.safe_load(shipped)["action_endpoint"]}),
         "rasa_sql": shipped.replace("type: bot.persistence.SQLTrackerStore", "type: SQL")
         .replace("type: bot.persistence.SQLEventBroker", "type: SQL"),
     }

@@ -6,6 +6,8 @@
 #   another host must reach it; put TLS in front of it either way (docs/security.md).
 # - No --cors: Rasa's HTTP API answers no cross-origin request. Browsers reach the widget's
 #   socket.io channel from the origins in SHOP_ORIGINS only (bot/channels/socketio.py).
+# - Rasa's own CLI, started through bot/rasa_process.py: the same `rasa run`, with the set-up the
+#   process needs once (the action response schema checked once, not on every action call).
 # - SANIC_REQUEST_MAX_SIZE / SANIC_WEBSOCKET_MAX_SIZE (default 64 KiB): Sanic refuses a bigger
 #   body (by its Content-Length, before reading it) or WebSocket frame with a 413 / close.
 set -euo pipefail
@@ -14,5 +16,5 @@ cd "$repo"
 export PYTHONPATH="$repo${PYTHONPATH:+:$PYTHONPATH}"
 export SANIC_REQUEST_MAX_SIZE="${SANIC_REQUEST_MAX_SIZE:-65536}"
 export SANIC_WEBSOCKET_MAX_SIZE="${SANIC_WEBSOCKET_MAX_SIZE:-$SANIC_REQUEST_MAX_SIZE}"
-exec .venv-rasa/bin/rasa run --enable-api --interface "${RASA_INTERFACE:-127.0.0.1}" \
+exec .venv-rasa/bin/python -m bot.rasa_process run --enable-api --interface "${RASA_INTERFACE:-127.0.0.1}" \
   --credentials bot/credentials.yml --endpoints endpoints.yml "$@"

@@ -1,0 +1,70 @@
+"""The Rasa server process (bot/rasa_process.py): action server responses are checked as strictly as Rasa checks them.
+
+Run with .venv-rasa's Python in a fresh interpreter: what Rasa itself does (``jsonschema.validate``
+with its action response schema) is compared with what our process does instead, response by response.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from tests.support.processes import REPO_ROOT
+
+RASA_PYTHON = REPO_ROOT / ".venv-rasa" / "bin" / "python"
+RESPONSES = {
+    "a KB answer": {"events": [{"event": "slot", "name": "kb_outcome", "value": "answer", "timestamp": None}],
+                    "responses": [{"text": "We accept PayPal.", "buttons": [{"title": "Yes", "payload": "/kb_helpful"}]}]},
+    "nothing to do": {"events": [], "responses": []},
+    "an event Rasa does not know": {"events": [{"event": "teleport"}], "responses": []},
+    "a slot event without a name": {"events": [{"event": "slot", "value": 1}], "responses": []},
+    "events that are not a list": {"events": {"event": "slot"}, "responses": []},
+}
+PROBE = """
+import json, sys
+import jsonschema
+from rasa.core.actions.action import RemoteAction
+from rasa.utils.endpoints import EndpointConfig
+from bot.rasa_process import configure_process
+
+def outcome(check, response):
+    try:
+        check(response)
+        return "accepted"
+    except jsonschema.ValidationError as error:
+        return error.message
+
+responses = json.loads(sys.argv[1])
+rasas = {name: outcome(lambda r: RemoteAction("probe", None)._validate_action_result(r), r) for name, r in responses.items()}
+configure_process()
+action = RemoteAction("probe", EndpointConfig("http://127.0.0.1:9/webhook"))
+ours = {name: outcome(action._validate_action_result, r) for name, r in responses.items()}
+print(json.dumps({"rasa": rasas, "ours": ours}))
+"""
+
+
+@pytest.fixture(scope="module")
+def outcomes() -> dict[str, dict[str, str]]:
+    result = subprocess.run(
+        [str(RASA_PYTHON), "-c", PROBE, json.dumps(RESPONSES)], cwd=REPO_ROOT,
+        env={"PYTHONPATH": str(REPO_ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_well_formed_responses_are_accepted(outcomes):
+    assert outcomes["ours"]["a KB answer"] == outcomes["ours"]["nothing to do"] == "accepted"
+
+
+@pytest.mark.parametrize("name", ["an event Rasa does not know", "a slot event without a name", "events that are not a list"])
+def test_a_malformed_response_is_refused_with_rasas_own_message(outcomes, name):
+    assert outcomes["ours"][name] != "accepted"
+    assert "Failed to validate Action server response" in outcomes["ours"][name]
+    assert outcomes["ours"][name] == outcomes["rasa"][name]
+
+
+def test_every_response_gets_the_verdict_rasa_would_give(outcomes):
+    assert outcomes["ours"] == outcomes["rasa"]
