@@ -56,7 +56,7 @@ def _where(table: sa.Table, scope: Scope, time_column: str, lang_column: str = "
 
 
 def _share(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
+    return round(part / whole, 6) if whole else None  # 6 digits: printed as 48.6 %, a share is not rounded twice
 
 
 def bot_numbers(connection: Connection, scope: Scope) -> dict[str, Any]:

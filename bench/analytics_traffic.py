@@ -267,7 +267,8 @@ class Generator:
         if self.random.random() < 0.7:
             rating = self.random.choices([1, 2, 3, 4, 5], [1, 1, 2, 4, 6])[0]
             rows["ratings"].append({"sender_id": sender, "handoff_id": handoff_id, "rating": rating,
-                                    "comment": self.random.choice(COMMENTS), "created_at": ended + timedelta(minutes=1)})
+                                    "comment": COMMENTS[len(rows["ratings"]) % len(COMMENTS)],  # every kind, personal data too
+                                    "created_at": ended + timedelta(minutes=1)})
         self.clock[sender] = ended.timestamp()
         self._event(sender, {"event": "pause"})
         self._event(sender, {"event": "resume"})

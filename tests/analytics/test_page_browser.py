@@ -136,10 +136,12 @@ def test_a_cluster_is_one_click_from_adding_its_questions_to_an_article_and_the_
     assert set(shown) <= set(article.questions)  # written into the article's source file
 
     page.goto(f"{desk.url}/kb/articles")
-    page.click("#publish")
+    with page.expect_navigation(timeout=BUILD_TIMEOUT_MS):  # a build: embeds the changed article, calibrates
+        page.click("#publish", timeout=BUILD_TIMEOUT_MS)
     expect(page.locator(".notice")).to_contain_text("Published", timeout=BUILD_TIMEOUT_MS)
     page.fill("#preview-question", shown[0])
-    page.click("#preview-form button[type=submit]")
+    with page.expect_navigation(timeout=BUILD_TIMEOUT_MS):  # compares with the unpublished sources (built if changed)
+        page.click("#preview-form button[type=submit]", timeout=BUILD_TIMEOUT_MS)
     live = page.locator("#preview-live")
     expect(live.locator(".outcome")).to_have_text("Answers with", timeout=BUILD_TIMEOUT_MS)
     expect(live.locator(".article").first).to_have_text(article.title)
