@@ -56,7 +56,7 @@ def _where(table: sa.Table, scope: Scope, time_column: str, lang_column: str = "
 
 
 def _share(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
+    return round(part / whole, 6) if whole else None  # 6 digits: printed as 48.6 %, a share is not rounded twice
 
 
 def bot_numbers(connection: Connection, scope: Scope) -> dict[str, Any]:
@@ -142,6 +142,10 @@ def _minutes(delta: timedelta) -> float:
     return round(delta.total_seconds() / 60, 1)
 
 
+def _hours(delta: timedelta) -> float:
+    return round(delta.total_seconds() / 3600, 1)
+
+
 def _summary(values: list[float]) -> dict[str, Any]:
     return {"count": len(values), "mean": round(sum(values) / len(values), 1) if values else None,
             "median": round(median(values), 1) if values else None}
@@ -150,6 +154,7 @@ def _summary(values: list[float]) -> dict[str, Any]:
 def desk_numbers(connection: Connection, scope: Scope) -> dict[str, Any]:
     """From the desk database: handoffs taken by people, first human reply, resolution, CSAT, per agent, tickets."""
     h, m, r, a, t = desk_db.handoffs, desk_db.messages, desk_db.ratings, desk_db.agents, desk_db.tickets
+    replies = desk_db.ticket_replies
     where = _where(h, scope, "created_at", "language")
     if scope.agent_id is not None:
         where.append(h.c.claimed_by == scope.agent_id)
@@ -186,8 +191,12 @@ def desk_numbers(connection: Connection, scope: Scope) -> dict[str, Any]:
             per_agent[row.claimed_by]["ratings"].append(row.rating)
     names = dict(connection.execute(sa.select(a.c.id, a.c.display_name)).all())
     # Tickets belong to no agent yet: an agent's own view has none.
+    first_answer = (sa.select(replies.c.ticket_id, sa.func.min(replies.c.created_at).label("replied_at"))
+                    .group_by(replies.c.ticket_id).subquery())
     ticket_rows = None if scope.agent_id is not None else connection.execute(
-        sa.select(t.c.reason, t.c.created_at, t.c.promised_reply_by).where(*_where(t, scope, "created_at", "language"))
+        sa.select(t.c.reason, t.c.created_at, t.c.promised_reply_by, first_answer.c.replied_at)
+        .select_from(t.outerjoin(first_answer, first_answer.c.ticket_id == t.c.id))
+        .where(*_where(t, scope, "created_at", "language"))
     ).all()
     ratings = [row.rating for row in rating_rows]
     return {
@@ -210,9 +219,10 @@ def desk_numbers(connection: Connection, scope: Scope) -> dict[str, Any]:
             "count": len(ticket_rows),
             "by_reason": dict(Counter(row.reason for row in ticket_rows)),
             "promised_reply_hours": _summary([
-                round((row.promised_reply_by - row.created_at).total_seconds() / 3600, 1)
-                for row in ticket_rows if row.promised_reply_by
+                _hours(row.promised_reply_by - row.created_at) for row in ticket_rows if row.promised_reply_by
             ]),
+            # The first e-mail reply an agent sent from the desk (desk/ticket_replies.py).
+            "reply_hours": _summary([_hours(row.replied_at - row.created_at) for row in ticket_rows if row.replied_at]),
         },
     }
 

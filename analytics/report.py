@@ -70,6 +70,10 @@ def tables(report: dict[str, Any]) -> dict[str, tuple[list[str], list[list[Any]]
                                  [[name, t["count"], t["mean"], t["median"]] for name, t in times])
         if tickets := report["desk"]["tickets"]:  # None in an agent's own report
             result["tickets"] = (["reason", "tickets"], [[reason, n] for reason, n in sorted(tickets["by_reason"].items())])
+            result["ticket_replies"] = (["measure", "count", "mean_hours", "median_hours"], [
+                [name, t["count"], t["mean"], t["median"]]
+                for name, t in (("promised_reply", tickets["promised_reply_hours"]), ("first_reply", tickets["reply_hours"]))
+            ])
     return result
 
 
@@ -112,7 +116,9 @@ def format_report(report: dict[str, Any]) -> str:
             f"  resolution                median {desk['resolution_minutes']['median']} min",
             f"  CSAT                      {csat['average']} from {csat['count']} ratings "
             + " ".join(f"{s}★:{n}" for s, n in csat["distribution"].items()),
-            f"  tickets                   {(desk['tickets'] or {}).get('count', '-')}",
+            f"  tickets                   {(desk['tickets'] or {}).get('count', '-')}"
+            + (f" (answered {t['reply_hours']['count']}, first reply median {t['reply_hours']['median']} h)"
+               if (t := desk["tickets"]) else ""),
         ]
     for lang, groups in (report.get("clusters") or {}).items():
         lines.append(f"  to fix next [{lang}]:")

@@ -9,14 +9,11 @@ from pathlib import Path
 
 from kb_index.settings import load_raw_settings
 
-DEFAULT_IDENTITY_SLOTS = ("verified_order", "verified_email", "verified_phone")
-
 
 @dataclass(frozen=True)
 class AnalyticsSettings:
     database_url: str  # SQLAlchemy URL of the derived tables (SQLite file by default, PostgreSQL at scale)
     recontact_days: float  # a customer back within this many days about the same thing was not deflected
-    identity_slots: tuple[str, ...]  # slots holding a verified identity that links one customer's conversations
     weekly_report_to: tuple[str, ...]  # opt-in weekly e-mail's recipients; empty: off (sent through desk.smtp)
     weekly_report_weekday: int  # 0 = Monday
     weekly_report_hour: int  # hour of day in the support hours' time zone
@@ -32,7 +29,6 @@ def load_analytics_settings(path: Path | None = None, env: Mapping[str, str] | N
     return AnalyticsSettings(
         database_url=url if "://" in url else f"sqlite:///{(base / url).resolve()}",
         recontact_days=float(section.get("recontact_days", 3)),
-        identity_slots=tuple(section.get("identity_slots") or DEFAULT_IDENTITY_SLOTS),
         weekly_report_to=_recipients(weekly.get("to")) if weekly.get("enabled") else (),
         weekly_report_weekday=int(weekly.get("weekday", 0)),
         weekly_report_hour=int(weekly.get("hour", 7)),

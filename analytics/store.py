@@ -11,8 +11,10 @@ Re-contact (the truth behind "deflected"): a question the bot answered, with no
 person asked for, counts as deflected only if the same customer did not come back
 within ``recontact_days`` with a question about the same article, a question the
 encoder finds a near-duplicate (``Encoder.near_duplicate``), or a handoff. The same
-customer is the same sender id or any sender linked to it by a verified identity
-(an order, e-mail or phone in ``identity_slots``); identities are stored hashed.
+customer is decided by the desk's customer directory (customers/: the same widget session,
+messenger user, verified e-mail, order or phone); a sender it links to nobody is a customer
+of its own. Links the directory makes later (its follower may lag the tracker store) are
+caught by a second cursor, on the directory's own events.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import sqlalchemy as sa
@@ -85,13 +88,6 @@ handoffs = sa.Table(
     sa.Column("in_hours", sa.Boolean, nullable=False),  # within the support hours
 )
 
-identities = sa.Table(
-    "analytics_identities",
-    metadata,
-    sa.Column("sender_id", sa.String(255), primary_key=True),
-    sa.Column("identity", sa.String(64), primary_key=True),  # sha256 of kind + normalised value
-)
-
 vectors = sa.Table(
     "analytics_vectors",
     metadata,
@@ -111,11 +107,6 @@ def text_key(text: str) -> str:
     return hashlib.sha1(" ".join(text.lower().split()).encode()).hexdigest()
 
 
-def identity_hash(slot: str, value: object) -> str:
-    normalised = "".join(str(value).lower().split())
-    return hashlib.sha256(f"{slot}:{normalised}".encode()).hexdigest()
-
-
 @dataclass
 class Parsed:
     """What one batch of senders' events holds, as rows of the derived tables."""
@@ -123,7 +114,6 @@ class Parsed:
     questions: list[dict]
     conversations: list[dict]
     handoffs: list[dict]
-    identities: set[tuple[str, str]]
 
 
 def _question_row(turn: KBTurn) -> dict:
@@ -140,10 +130,9 @@ def _question_row(turn: KBTurn) -> dict:
     }
 
 
-def parse_events(events: Sequence[Event], hours: SupportHours, identity_slots: Iterable[str]) -> Parsed:
+def parse_events(events: Sequence[Event], hours: SupportHours) -> Parsed:
     """Rows for the derived tables from events given per sender in order (as the tracker store holds them)."""
-    slots = set(identity_slots)
-    parsed = Parsed([_question_row(turn) for turn in turns_from_events(events)], [], [], set())
+    parsed = Parsed([_question_row(turn) for turn in turns_from_events(events)], [], [])
     language: dict[str, str] = {}
     channel: dict[str, str] = {}
     current: dict[str, dict] = {}  # sender -> their current conversation
@@ -164,8 +153,6 @@ def parse_events(events: Sequence[Event], hours: SupportHours, identity_slots: I
                 language[sender] = value
                 if sender in current and current[sender]["lang"] is None:
                     current[sender]["lang"] = value
-            elif name in slots and value:
-                parsed.identities.add((sender, identity_hash(name, value)))
             elif name == "handoff_reason" and value and sender in pending_handoff:
                 pending_handoff.pop(sender)["reason"] = str(value)
         elif type_name == "action" and event.get("name") == SESSION_START:
@@ -209,9 +196,22 @@ def set_state(connection: Connection, key: str, value: str) -> None:
     connection.execute(sa.insert(state).values(key=key, value=value))
 
 
+class CustomerLinks(Protocol):
+    """Who is whom, as the customer directory (customers.CustomerDirectory) answers it, synchronously."""
+
+    def customers_of(self, senders: Sequence[str]) -> dict[str, int]:
+        """Sender -> customer id, for the senders the directory links to a customer."""
+
+    def senders_of(self, customers: Iterable[int]) -> set[str]:
+        """Every sender with a conversation linked to one of the customers."""
+
+    def changed_since(self, cursor: int) -> tuple[list[str], int]:
+        """Senders the directory saw events of after ``cursor`` (its event id), and the new cursor."""
+
+
 @dataclass(frozen=True)
 class RefreshResult:
-    senders: int  # conversations re-read
+    senders: int  # conversations re-read or re-linked
     events_until: int  # the tracker store's last event id now included
 
 
@@ -221,40 +221,44 @@ def refresh(
     encoder: Encoder,
     hours: SupportHours,
     recontact_days: float,
-    identity_slots: Sequence[str],
+    links: CustomerLinks,
 ) -> RefreshResult:
-    """Bring the derived tables up to date with the tracker store; returns what was re-read."""
+    """Bring the derived tables up to date with the tracker store and the customer directory; returns what changed."""
     fingerprint = json.dumps(
-        [float(recontact_days), encoder.name, encoder.near_duplicate, sorted(identity_slots), str(hours.timezone)]
+        [float(recontact_days), encoder.name, encoder.near_duplicate, "customers.CustomerDirectory", str(hours.timezone)]
     )
     tracker = sa.create_engine(tracker_url(tracker_location))
     try:
         with analytics.begin() as out, tracker.connect() as source:
             if get_state(out, "fingerprint") != fingerprint:  # other rules: derive everything again
-                for table in (questions, conversations, handoffs, identities):
+                for table in (questions, conversations, handoffs):
                     out.execute(sa.delete(table))
-                out.execute(sa.delete(state).where(state.c.key == "last_event_id"))
+                out.execute(sa.delete(state).where(state.c.key.in_(["last_event_id", "directory_event_id"])))
                 set_state(out, "fingerprint", fingerprint)
             cursor = int(get_state(out, "last_event_id") or 0)
             last = source.execute(sa.text("SELECT max(id) FROM events")).scalar_one_or_none() or 0
-            if last <= cursor:
+            linked_cursor = int(get_state(out, "directory_event_id") or 0)
+            relinked, linked_last = links.changed_since(linked_cursor)
+            if last <= cursor and not relinked:
                 return RefreshResult(0, cursor)
-            senders = source.execute(
+            senders = [] if last <= cursor else source.execute(
                 sa.text("SELECT DISTINCT sender_id FROM events WHERE id > :cursor AND id <= :last"),
                 {"cursor": cursor, "last": last},
             ).scalars().all()
             for start in range(0, len(senders), BATCH_SENDERS):
-                _reparse(out, source, senders[start : start + BATCH_SENDERS], last, hours, identity_slots)
+                _reparse(out, source, senders[start : start + BATCH_SENDERS], last, hours)
             _embed_new_texts(out, encoder)
-            _recheck_customers(out, set(senders), recontact_days * 86400, encoder.near_duplicate)
-            set_state(out, "last_event_id", str(last))
-            return RefreshResult(len(senders), last)
+            changed = {*senders, *relinked}
+            _recheck_customers(out, same_customer(links, changed), recontact_days * 86400, encoder.near_duplicate)
+            set_state(out, "last_event_id", str(max(last, cursor)))
+            set_state(out, "directory_event_id", str(linked_last))
+            return RefreshResult(len(changed), max(last, cursor))
     finally:
         tracker.dispose()
 
 
 def _reparse(
-    out: Connection, source: Connection, senders: Sequence[str], last: int, hours: SupportHours, identity_slots: Sequence[str]
+    out: Connection, source: Connection, senders: Sequence[str], last: int, hours: SupportHours
 ) -> None:
     query = sa.text(
         "SELECT sender_id, type_name, timestamp, data FROM events WHERE sender_id IN :senders AND id <= :last "
@@ -264,14 +268,13 @@ def _reparse(
         (sender, type_name, float(timestamp or 0.0), json.loads(data or "{}"))
         for sender, type_name, timestamp, data in source.execute(query, {"senders": list(senders), "last": last})
     ]
-    parsed = parse_events(events, hours, identity_slots)
-    for table in (questions, conversations, handoffs, identities):
+    parsed = parse_events(events, hours)
+    for table in (questions, conversations, handoffs):
         out.execute(sa.delete(table).where(table.c.sender_id.in_(senders)))
     for table, rows in (
         (questions, parsed.questions),
         (conversations, parsed.conversations),
         (handoffs, parsed.handoffs),
-        (identities, [{"sender_id": s, "identity": i} for s, i in sorted(parsed.identities)]),
     ):
         if rows:
             out.execute(sa.insert(table), rows)
@@ -292,42 +295,41 @@ def _embed_new_texts(out: Connection, encoder: Encoder) -> None:
     )
 
 
-def same_customer(out: Connection) -> dict[str, str]:
-    """Sender -> customer key (the smallest sender id of everyone linked by a shared verified identity).
+def customer_key(sender: str, customer_id: int | None) -> str:
+    """The derived tables' customer: the directory's customer, or the sender alone when it links it to nobody."""
+    return sender if customer_id is None else f"customer:{customer_id}"
 
-    The one place that decides which conversations belong to the same customer; when the
-    cross-channel customer link (customers/) lands, this is the function to switch to it.
+
+def same_customer(links: CustomerLinks, changed: set[str]) -> dict[str, str]:
+    """Sender -> customer key, for the changed senders and every other sender of their customers.
+
+    The one place the analytics learn which conversations belong to the same customer: the
+    customer directory decides (customers.CustomerDirectory), so the desk's history and these
+    numbers agree. Every sender of the customers is included: a link found today (two
+    customers merged) changes the customer of conversations that did not change.
     """
-    parent: dict[str, str] = {}
-
-    def root(node: str) -> str:
-        parent.setdefault(node, node)
-        while parent[node] != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
-    for sender, identity in out.execute(sa.select(identities.c.sender_id, identities.c.identity)):
-        a, b = root(f"s:{sender}"), root(f"i:{identity}")
-        if a != b:
-            parent[max(a, b)] = min(a, b)  # "i:" < "s:", so a component's root is an identity or its smallest sender
-    members: dict[str, list[str]] = defaultdict(list)
-    for node in list(parent):
-        if node.startswith("s:"):
-            members[root(node)].append(node[2:])
-    return {sender: min(group) for group in members.values() for sender in group}
+    first = links.customers_of(sorted(changed))
+    related = links.senders_of(set(first.values())) - changed
+    linked = {**first, **links.customers_of(sorted(related))}
+    return {sender: customer_key(sender, linked.get(sender)) for sender in changed | related}
 
 
-def _recheck_customers(out: Connection, changed: set[str], window: float, near_duplicate: float) -> None:
-    """Set the customer and re-check re-contact of every question of the customers the changed senders belong to."""
-    linked = same_customer(out)
-    customers = {linked.get(sender, sender) for sender in changed}
-    senders = {sender for sender, customer in linked.items() if customer in customers} | changed
-    for table in (questions, handoffs):
-        for sender in senders:
-            customer = linked.get(sender, sender)
-            if customer != sender:
+def _recheck_customers(out: Connection, keys: dict[str, str], window: float, near_duplicate: float) -> None:
+    """Set the customer of the given senders' rows and re-check re-contact of every question of their customers."""
+    senders = sorted(keys)
+    stored: dict[str, set[str]] = defaultdict(set)  # sender -> the customer keys its rows have now
+    for start in range(0, len(senders), BATCH_SENDERS):
+        batch = senders[start : start + BATCH_SENDERS]
+        for table in (questions, handoffs):
+            query = sa.select(table.c.sender_id, table.c.customer).where(table.c.sender_id.in_(batch)).distinct()
+            for sender, customer in out.execute(query):
+                stored[sender].add(customer)
+    for sender, customer in keys.items():
+        if stored.get(sender, {customer}) != {customer}:
+            for table in (questions, handoffs):
                 out.execute(sa.update(table).where(table.c.sender_id == sender).values(customer=customer))
+    # A customer a sender left (merged into another) is re-checked too: it lost questions or handoffs.
+    customers = set(keys.values()) | {key for kept in stored.values() for key in kept}
     customer_list = sorted(customers)
     for start in range(0, len(customer_list), BATCH_SENDERS):
         batch = customer_list[start : start + BATCH_SENDERS]

@@ -6,11 +6,14 @@
 The generator plays customers of several channels and languages: they ask questions
 the bot answers, offers articles for (picked or not) or does not know (a few seeded
 topics, so the clusters have something to find), ask for a person, rate the agent,
-and some come back within days, on the same channel or on another one linked by a
-verified order. Conversations are saved through Rasa's own SQLTrackerStore (the
-writer runs in .venv-rasa), handoffs, ratings and tickets into the desk database, and
-the generator's own account of what happened (``truth``) is what the analytics must
-report exactly.
+and some come back within days: on the same channel (the same widget session or
+messenger user), or on another one where they check an order again, linked to the first
+conversation by the verified order or by the e-mail address they verified it with.
+Conversations are saved through Rasa's own SQLTrackerStore (the writer runs in
+.venv-rasa), handoffs, ratings and tickets into the desk database, the events that link
+customers through the desk's customer directory (customers/, as its event follower feeds
+it), and the generator's own account of what happened (``truth``) is what the analytics
+must report exactly.
 
 Timing: the derived tables are refreshed once (the precompute), then the desk's
 analytics page is requested as an admin from the desk app itself (aiohttp, in this
@@ -102,6 +105,7 @@ class Question:
     channel: str
     lang: str
     outcome: str
+    sender: str = ""  # the conversation it was asked in (one customer may have several)
     recontact: bool = False
 
 
@@ -112,8 +116,17 @@ class Traffic:
     handoffs: list[dict[str, Any]] = field(default_factory=list)  # customer, at, reason, channel, lang
     conversation_count: int = 0
     desk_rows: dict[str, list[dict[str, Any]]] = field(
-        default_factory=lambda: {"handoffs": [], "messages": [], "ratings": [], "tickets": []}
+        default_factory=lambda: {"handoffs": [], "messages": [], "ratings": [], "tickets": [], "ticket_replies": []}
     )
+
+
+def sender_id(channel: str, customer: int) -> str:
+    """The customer's sender id on the channel: a messenger's own user id (its webhook vouches for it), else a session."""
+    if channel == "telegram":
+        return f"telegram:{700000000 + customer}"
+    if channel == "whatsapp":
+        return f"whatsapp:48600{customer:06d}"  # the phone number
+    return f"{channel}-{customer:06d}"
 
 
 class Generator:
@@ -164,11 +177,14 @@ class Generator:
         self._slot(sender, "language", lang)
         self._action(sender, "utter_greet")
         self._action(sender, "action_listen")
-        if order:
+        if order:  # the order check as the order form and action record it: the proof slot only the action sets
             self._user(sender, "where is my order", channel, "ask_order_status")
             self._action(sender, "order_status_form")
-            self._slot(sender, "verified_order", order)
+            self._slot(sender, "order_number", order)
+            self._slot(sender, "order_verifier", f"shopper{customer}@example.com")  # one address per customer
             self._slot(sender, "order_status", "shipped")
+            self._slot(sender, "verified_order", order)
+            self._slot(sender, "order_verification", f"proof-of-{order}")
             self._action(sender, "action_listen")
         for n in range(self.random.choice([1, 1, 2, 3]) if topic is None else 1):
             self.question(customer, sender, channel, lang, topic if n == 0 and topic else None)
@@ -183,7 +199,7 @@ class Generator:
             asked_at = self.clock[sender]
             self._kb(sender, "unknown", [self.random.choice(list(KNOWN))])
             person = self.random.random() < 0.4
-            question = Question(customer, asked_at, topic, None, False, person, channel, lang, "unknown")
+            question = Question(customer, asked_at, topic, None, False, person, channel, lang, "unknown", sender)
             self.traffic.questions.append(question)
             if person:
                 self._user(sender, "/request_human", channel, "request_human")
@@ -211,17 +227,25 @@ class Generator:
             self._user(sender, ASK_PERSON[lang], channel, "request_human")
             self.handoff(customer, sender, channel, lang, "shopper_asked")
         self.traffic.questions.append(
-            Question(customer, asked_at, topic, article, article is not None and not person, person, channel, lang, outcome)
+            Question(customer, asked_at, topic, article, article is not None and not person, person, channel, lang, outcome,
+                     sender)
         )
 
     def handoff(self, customer: int, sender: str, channel: str, lang: str, reason: str) -> None:
         self._action(sender, "action_handoff")
         at = self.clock[sender]
         self._slot(sender, "handoff_reason", reason)
-        self.traffic.handoffs.append({"customer": customer, "at": at, "reason": reason})
         created = datetime.fromtimestamp(at, UTC)
+        in_hours = self.hours.is_open(created)
+        self.traffic.handoffs.append({"customer": customer, "at": at, "reason": reason, "in_hours": in_hours,
+                                      "hour": created.astimezone(self.hours.timezone).hour})
         rows = self.traffic.desk_rows
-        if not self.hours.is_open(created):
+        if not in_hours:
+            if self.random.random() < 0.7:  # an agent answers the ticket by e-mail from the desk, hours later
+                rows["ticket_replies"].append({
+                    "ticket_id": f"T-{len(rows['tickets']):08X}", "agent_id": self.random.randint(1, len(AGENTS)),
+                    "text": "We are sorry for the wait.", "created_at": created + timedelta(hours=self.random.randint(1, 40)),
+                })
             rows["tickets"].append({
                 "id": f"T-{len(rows['tickets']):08X}", "sender_id": sender, "email": "someone@example.com", "reason": reason,
                 "channel": channel, "language": lang, "transcript": [], "created_at": created,
@@ -243,7 +267,8 @@ class Generator:
         if self.random.random() < 0.7:
             rating = self.random.choices([1, 2, 3, 4, 5], [1, 1, 2, 4, 6])[0]
             rows["ratings"].append({"sender_id": sender, "handoff_id": handoff_id, "rating": rating,
-                                    "comment": self.random.choice(COMMENTS), "created_at": ended + timedelta(minutes=1)})
+                                    "comment": COMMENTS[len(rows["ratings"]) % len(COMMENTS)],  # every kind, personal data too
+                                    "created_at": ended + timedelta(minutes=1)})
         self.clock[sender] = ended.timestamp()
         self._event(sender, {"event": "pause"})
         self._event(sender, {"event": "resume"})
@@ -256,7 +281,7 @@ class Generator:
             customer += 1
             lang, channel = self.pick(LANGUAGES), self.pick(CHANNELS)
             order = f"{100000 + customer}" if self.random.random() < 0.15 else None
-            sender = f"{channel}-{customer:06d}"
+            sender = sender_id(channel, customer)
             at = self.start + self.random.random() * (self.days - 1) * DAY
             self.conversation(customer, sender, at, channel, lang, order)
             came_back = self.random.random()
@@ -264,9 +289,11 @@ class Generator:
                 last = next(q for q in reversed(self.traffic.questions) if q.customer == customer)
                 later = at + self.random.choice([0.5, 1.5, 2.5, 4.5, 6.0]) * DAY
                 same = self.random.random() < 0.6
-                if order and self.random.random() < 0.5:  # on another channel, linked by the verified order
+                if order and self.random.random() < 0.5:  # on another channel, checking an order again
                     channel = self.pick({c: w for c, w in CHANNELS.items() if c != channel})
-                    sender = f"{channel}-{customer:06d}-b"
+                    sender = sender_id(channel, customer)
+                    if self.random.random() < 0.5:  # another order, linked by the e-mail address it is verified with
+                        order = f"{200000 + customer}"
                 else:
                     order = None
                 if later < self.start + self.days * DAY:
@@ -290,10 +317,44 @@ class Generator:
                 )
 
 
+def _summary(values: list[float]) -> dict[str, Any]:
+    return {"count": len(values), "mean": round(statistics.mean(values), 1) if values else None,
+            "median": round(statistics.median(values), 1) if values else None}
+
+
+def _minutes(later: datetime, earlier: datetime) -> float:
+    return round((later - earlier).total_seconds() / 60, 1)
+
+
+def _earliest(rows: list[dict[str, Any]], key: str) -> dict[Any, datetime]:
+    """The first ``created_at`` per ``key`` (an agent's first reply to a handoff or a ticket)."""
+    first: dict[Any, datetime] = {}
+    for row in rows:
+        first[row[key]] = min(first.get(row[key], row["created_at"]), row["created_at"])
+    return first
+
+
 def truth(traffic: Traffic) -> dict[str, Any]:
     questions = traffic.questions
     naive = [q for q in questions if q.naive]
-    ratings = [r["rating"] for r in traffic.desk_rows["ratings"]]
+    rows = traffic.desk_rows
+    ratings = [r["rating"] for r in rows["ratings"]]
+    handoffs = {h["id"]: h for h in rows["handoffs"]}
+    first_reply = _earliest(rows["messages"], "handoff_id")
+    by_day: dict[str, list[int]] = {}
+    for rating in rows["ratings"]:
+        by_day.setdefault(rating["created_at"].date().isoformat(), []).append(rating["rating"])
+    agents = {}
+    for number, name in enumerate(AGENTS, 1):
+        taken = [h for h in rows["handoffs"] if h["claimed_by"] == number]
+        rated = [r["rating"] for r in rows["ratings"] if handoffs[r["handoff_id"]]["claimed_by"] == number]
+        agents[name] = {"handoffs": len(taken), "ratings": len(rated),
+                        "csat": round(sum(rated) / len(rated), 2) if rated else None}
+    tickets = {t["id"]: t for t in rows["tickets"]}
+    replied = _earliest(rows["ticket_replies"], "ticket_id")
+    by_hour = [[0, 0] for _ in range(24)]
+    for handoff in traffic.handoffs:
+        by_hour[handoff["hour"]][0 if handoff["in_hours"] else 1] += 1
     return {
         "conversations": traffic.conversation_count,
         "questions": len(questions),
@@ -303,11 +364,21 @@ def truth(traffic: Traffic) -> dict[str, Any]:
         "deflected_naive": len(naive),
         "recontacted": sum(q.recontact for q in naive),
         "deflected": sum(not q.recontact for q in naive),
+        "unknown_by_topic": dict(Counter((q.lang, q.topic[1:]) for q in questions if q.outcome == "unknown")),
+        "answered_by_article": dict(Counter(q.article for q in questions if q.article is not None)),
         "handoffs_by_reason": dict(Counter(h["reason"] for h in traffic.handoffs)),
+        "handoffs_by_hour": by_hour,  # [in support hours, outside] per hour of the support calendar's day
+        "first_reply_minutes": _summary([_minutes(at, handoffs[h]["created_at"]) for h, at in first_reply.items()]),
+        "resolution_minutes": _summary([_minutes(h["ended_at"], h["created_at"]) for h in rows["handoffs"]]),
         "csat_count": len(ratings),
         "csat_average": round(sum(ratings) / len(ratings), 2) if ratings else None,
         "csat_distribution": {str(s): ratings.count(s) for s in range(1, 6)},
-        "tickets": len(traffic.desk_rows["tickets"]),
+        "csat_trend": {day: (len(v), round(sum(v) / len(v), 2)) for day, v in sorted(by_day.items())},
+        "csat_comments": sum(1 for r in rows["ratings"] if r["comment"]),
+        "agents": agents,
+        "tickets": len(rows["tickets"]),
+        "ticket_reply_hours": _summary([round((at - tickets[t]["created_at"]).total_seconds() / 3600, 1)
+                                        for t, at in replied.items()]),
         "unknown_topics": sorted(UNKNOWN),
     }
 
@@ -364,11 +435,62 @@ def write_desk(traffic: Traffic, desk_url: str, now: datetime) -> None:
                 {"id": n, "username": name.lower(), "display_name": name, "password_hash": "-", "active": True,
                  "session_generation": 0, "signed_in": False, "created_at": now} for n, name in enumerate(AGENTS, 1)
             ])
-            for table in ("handoffs", "messages", "ratings", "tickets"):
+            for table in ("handoffs", "messages", "ratings", "tickets", "ticket_replies"):
                 if traffic.desk_rows[table]:
                     connection.execute(desk_db.metadata.tables[table].insert(), traffic.desk_rows[table])
     finally:
         engine.dispose()
+
+
+CUSTOMER_KEY = b"generated customers' identity key"  # the directory's digest key (any 16+ bytes)
+LINKING_SLOTS = frozenset({"order_number", "order_verifier", "verified_order", "order_verification"})
+
+
+def linking_events(traffic: Traffic) -> list[tuple[str, dict[str, Any]]]:
+    """(sender, event) the customer directory links customers by, in time order.
+
+    Of each conversation that proves something (a messenger user, an order check): its
+    session start, the shopper's first message (channel and platform account) and the
+    order check's slots. The rest would only add transcript lines to the directory, and a
+    year of them takes longer to feed than the analytics take to derive.
+    """
+    from customers import platform_identity
+
+    chosen: list[tuple[float, str, dict[str, Any]]] = []
+    for sender, events in traffic.conversations.items():
+        conversation: list[dict[str, Any]] = []
+        for event in [*events, {"event": "session_started", "timestamp": None}]:
+            if event["event"] == "session_started":
+                proves = any(e.get("name") == "verified_order" for e in conversation) or any(
+                    e["event"] == "user" and platform_identity(sender, e.get("input_channel")) for e in conversation)
+                chosen += [(e["timestamp"], sender, e) for e in conversation] if proves else []
+                conversation = [event]
+            elif event["event"] == "user" and not any(e["event"] == "user" for e in conversation):
+                conversation.append(event)
+            elif event.get("name") in LINKING_SLOTS:
+                conversation.append(event)
+    return [(sender, event) for _, sender, event in sorted(chosen, key=lambda item: (item[0], item[1]))]
+
+
+def write_customers(traffic: Traffic, desk_url: str) -> int:
+    """Feed the desk's customer directory the linking events as its event follower does; returns how many."""
+    from customers import CustomerDirectory, IdentityDigests
+    from desk.broker import BrokerEvent
+    from desk.db import make_engine
+
+    events = linking_events(traffic)
+
+    async def feed() -> None:
+        engine = make_engine(desk_url)
+        try:
+            directory = CustomerDirectory(engine, IdentityDigests(CUSTOMER_KEY))
+            for number, (sender, event) in enumerate(events, 1):
+                await directory.observe(BrokerEvent(number, sender, event))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(feed())
+    return len(events)
 
 
 def generate(conversations: int, days: float, start: datetime, seed: int = 7, recontact_days: float = 3) -> Traffic:
@@ -448,6 +570,7 @@ def _admin(desk: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from analytics.customers import DirectoryLinks
     from analytics.report import full_report
     from analytics.settings import load_analytics_settings
     from analytics.store import open_store, refresh
@@ -473,10 +596,12 @@ def main(argv: list[str] | None = None) -> None:
         began = time.perf_counter()
         write_tracker(traffic, tracker, through_rasa=not args.direct)
         write_desk(traffic, desk, now)
+        write_customers(traffic, desk)
         written = time.perf_counter() - began
+        links = DirectoryLinks(desk, CUSTOMER_KEY)
         engine = open_store(analytics)
         began = time.perf_counter()
-        refresh(engine, tracker, encoder, hours, settings.recontact_days, settings.identity_slots)
+        refresh(engine, tracker, encoder, hours, settings.recontact_days, links)
         precompute = time.perf_counter() - began
         baseline_engine = sa.create_engine(tracker)
         began = time.perf_counter()
@@ -487,7 +612,7 @@ def main(argv: list[str] | None = None) -> None:
         desk_engine = sa.create_engine(desk)
         began = time.perf_counter()
         # What the page does first: nothing new.
-        refresh(engine, tracker, encoder, hours, settings.recontact_days, settings.identity_slots)
+        refresh(engine, tracker, encoder, hours, settings.recontact_days, links)
         report = full_report(engine, desk_engine, since, until, near_duplicate=encoder.near_duplicate)
         numbers = time.perf_counter() - began
         desk_engine.dispose()

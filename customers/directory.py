@@ -197,6 +197,21 @@ class CustomerDirectory:
         async with self._engine.connect() as connection:
             return {sender: customer for sender, customer in (await connection.execute(query)).all()}
 
+    async def senders_changed_since(self, event_id: int) -> tuple[list[str], int]:
+        """Senders whose conversations took broker events after ``event_id``, and the last event id applied.
+
+        A report that keeps its own copy of who is whom (analytics) asks this to catch links the
+        follower made after the report last looked.
+        """
+        c = customer_conversations.c
+        async with self._engine.connect() as connection:
+            last = (await connection.execute(select(func.max(c.last_event_id)))).scalar_one_or_none() or 0
+            if last <= event_id:
+                return [], event_id
+            rows = await connection.execute(
+                select(c.sender_id).where(c.last_event_id > event_id, c.last_event_id <= last).distinct())
+            return sorted(sender for (sender,) in rows), last
+
     async def senders_of(self, customer_id: int) -> list[str]:
         """Every sender id with a conversation linked to the customer."""
         c = customer_conversations.c

@@ -52,7 +52,10 @@ class KBEditor:
         return saved
 
     def add_question(self, article_id: str, lang: str, question: str) -> Article:
-        saved = self.sources.add_question(article_id, lang, question)
+        return self.add_questions(article_id, lang, [question])
+
+    def add_questions(self, article_id: str, lang: str, questions: list[str]) -> Article:
+        saved = self.sources.add_questions(article_id, lang, questions)
         self._candidate = None
         return saved
 

@@ -141,14 +141,24 @@ class KBSources:
 
     def add_question(self, article_id: str, lang: str, question: str) -> Article:
         """Add ``question`` to the article (a question it has already is not added twice)."""
+        return self.add_questions(article_id, lang, [question])
+
+    def add_questions(self, article_id: str, lang: str, questions: Iterable[str]) -> Article:
+        """Add ``questions`` to the article in one validated write (those it has already are not added twice)."""
         article = self.find(article_id, lang)
         if article is None:
             raise KBValidationError([Problem(article_id, 0, f"no article '{article_id}' in language '{lang}' any more")])
-        question = " ".join(question.split())
-        if question.casefold() in {q.casefold() for q in article.questions}:
+        known = {q.casefold() for q in article.questions}
+        added: list[str] = []
+        for question in questions:
+            question = " ".join(question.split())
+            if question and question.casefold() not in known:
+                known.add(question.casefold())
+                added.append(question)
+        if not added:
             return article
         edit = ArticleEdit(
-            article.id, article.lang, article.title, article.url, (*article.questions, question), article.answer, article.summary
+            article.id, article.lang, article.title, article.url, (*article.questions, *added), article.answer, article.summary
         )
         return self.save(edit)
 

@@ -21,6 +21,7 @@
     agents: ["csat", "handoffs"],
     reply_times: ["mean_minutes", "median_minutes"],
     tickets: ["tickets"],
+    ticket_replies: ["mean_hours", "median_hours"],
   };
   const label = (name) => name.replace(/_/g, " ");
 

@@ -17,13 +17,15 @@ from analytics.report import tables, to_csv
 from business_hours import SupportHours
 from business_hours.calendar import WEEKDAYS
 from desk.auth import current_agent
-from desk.context import desk_of
+from desk.context import Desk, desk_of
 from desk.views.render import render
 
 log = logging.getLogger(__name__)
 PERIODS = {"7": "7 days", "30": "30 days", "90": "90 days", "365": "a year"}
 DEFAULT_PERIOD = "30"
-KB_EDITOR = "/kb/articles/new"  # the desk's article editor (kb_edit_views): ?question=...&lang=... fills the new article in
+# The desk's KB pages (kb_edit_views): ?question=...&lang=... fills in a new article, or the questions to add to one.
+KB_NEW_ARTICLE = "/kb/articles/new"
+KB_ADD_QUESTIONS = "/kb/articles/add-questions"
 
 
 @dataclass(frozen=True)
@@ -92,14 +94,24 @@ async def _report(request: web.Request, filters: Filters) -> dict[str, Any]:
     )
 
 
+def _now(desk: Desk) -> datetime:
+    """The clock to the minute: a preset period ("30 days") is then one filter for a minute, cached once
+    for the page and its exports (analytics.service)."""
+    return desk.clock().replace(second=0, microsecond=0)
+
+
 def _kb_link(lang: str, question: str) -> str:
-    return f"{KB_EDITOR}?{urlencode({'question': question, 'lang': lang})}"
+    return f"{KB_NEW_ARTICLE}?{urlencode({'question': question, 'lang': lang})}"
+
+
+def _add_link(lang: str, questions: list[str]) -> str:
+    return f"{KB_ADD_QUESTIONS}?{urlencode([('lang', lang), *(('question', q) for q in questions)])}"
 
 
 async def analytics_page(request: web.Request) -> web.Response:
     desk = desk_of(request)
     agent = current_agent(request)
-    filters = read_filters(request.query, desk.clock())
+    filters = read_filters(request.query, _now(desk))
     report: dict[str, Any] | None = None
     problem = None
     try:
@@ -116,7 +128,7 @@ async def analytics_page(request: web.Request) -> web.Response:
     ) if value and known and value not in known]
     return await render(
         request, "analytics.html", agent=agent, report=report, problem=problem, filters=filters, periods=PERIODS,
-        segments=segments, charts=charts, export_query=urlencode(filters.query()), kb_link=_kb_link,
+        segments=segments, charts=charts, export_query=urlencode(filters.query()), kb_link=_kb_link, add_link=_add_link,
         support_hours=support_hours_text(desk.hours), unheard=unheard,
     )
 
@@ -124,7 +136,7 @@ async def analytics_page(request: web.Request) -> web.Response:
 async def analytics_export(request: web.Request) -> web.Response:
     """One chart's numbers as CSV: the same filters and role as the page, texts masked."""
     name = request.match_info["name"]
-    filters = read_filters(request.query, desk_of(request).clock())
+    filters = read_filters(request.query, _now(desk_of(request)))
     try:
         report = await _report(request, filters)
     except FileNotFoundError:

@@ -40,7 +40,9 @@ NOTICES = {
     "rolled_back": "Rolled back: the bot answers from the previous version again. The articles keep your edits.",
     "nothing_to_roll_back": "There is no earlier published version to go back to.",
     "gone": "That candidate was already handled by someone else.",
+    "questions_added": "Questions added to the article. Publish to make them live.",
 }
+CLOSEST = 5  # articles the live index proposes for a cluster's questions
 
 
 def can_edit_kb(agent: Agent) -> bool:
@@ -197,6 +199,72 @@ async def save_article(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(f"/kb/articles/{edit.lang}/{edit.id}?notice=saved")
 
 
+def _proposed_questions(values: list[str]) -> tuple[str, ...]:
+    """The questions a link or form brings along: trimmed, one line each, at most MAX_PROPOSED."""
+    cleaned = (" ".join(q.split())[:MAX_PREVIEW_CHARS] for q in values[:MAX_PROPOSED])
+    return tuple(dict.fromkeys(q for q in cleaned if q))
+
+
+async def add_questions_page(request: web.Request) -> web.Response:
+    """Questions (a cluster from the analytics page) ready to add to an existing article.
+
+    The article the live index finds closest to the first (most asked) is chosen already; ``search`` ranks the
+    language's articles by other words, and every article of the language can be picked.
+    """
+    editor = _editor(request)
+    lang = request.query.get("lang", "en").strip()[:2]
+    questions = _proposed_questions(request.query.getall("question", []))
+    return await _add_questions(request, editor, lang, questions, request.query.get("article"), [], 200)
+
+
+async def _add_questions(
+    request: web.Request, editor: KBEditor, lang: str, questions: tuple[str, ...], chosen: str | None,
+    problems: list[str], status: int,
+) -> web.Response:
+    desk = desk_of(request)
+    articles = sorted((a for a in await asyncio.to_thread(editor.articles) if a.lang == lang), key=lambda a: a.title)
+    search = " ".join(request.query.get("search", "").split())[:MAX_PREVIEW_CHARS]
+    closest: list[dict[str, str]] = []
+    found: list[dict[str, str]] = []
+    try:
+        if questions:
+            # The first question is the cluster's most asked one: what the article must answer above all.
+            closest = await asyncio.to_thread(desk.kb_articles.search, questions[0], lang, CLOSEST)
+        if search:
+            found = await asyncio.to_thread(desk.kb_articles.search, search, lang, CLOSEST)
+    except FileNotFoundError:
+        problems = [*problems, "No index has been published yet: every article is listed, none proposed."]
+    ids = {a.id for a in articles}
+    if chosen not in ids:
+        chosen = next((hit["id"] for hit in [*found, *closest] if hit["id"] in ids), None)
+    if not articles:
+        problems = [*problems, f"There is no article in language {lang!r} to add questions to."]
+    return await render(
+        request, "kb_add_questions.html", status=status, agent=current_agent(request), lang=lang, questions=questions,
+        articles=articles, chosen=chosen, closest=closest, search=search, found=found, problems=problems,
+    )
+
+
+async def add_questions(request: web.Request) -> web.Response:
+    """Add the ticked questions to the chosen article: the same validated write as approving a candidate."""
+    editor = _editor(request)
+    form = await request.post()
+    lang = str(form.get("lang", "")).strip()[:2]
+    article_id = str(form.get("article_id", "")).strip()
+    offered = _proposed_questions([str(q) for q in form.getall("offered", [])])
+    ticked = _proposed_questions([str(q) for q in form.getall("question", [])])
+    if not ticked or not article_id:
+        missing = "Tick at least one question." if not ticked else "Choose the article to add them to."
+        return await _add_questions(request, editor, lang, offered or ticked, article_id, [missing], 422)
+    try:
+        await asyncio.to_thread(editor.add_questions, article_id, lang, list(ticked))
+    except KBValidationError as error:
+        return await _add_questions(request, editor, lang, offered or ticked, article_id, _problems(editor, error), 422)
+    log.info("%d question(s) added to KB article %s (%s) by agent %s", len(ticked), article_id, lang,
+             current_agent(request).id)
+    raise web.HTTPSeeOther(f"/kb/articles/{lang}/{article_id}?notice=questions_added")
+
+
 async def publish(request: web.Request) -> web.Response:
     editor = _editor(request)
     desk = desk_of(request)
@@ -259,6 +327,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/kb/clusters/{key:[0-9a-f]{32}}/reject", reject_cluster)
     app.router.add_get("/kb/articles", articles_page)
     app.router.add_get("/kb/articles/new", new_article_page)
+    app.router.add_get("/kb/articles/add-questions", add_questions_page)
+    app.router.add_post("/kb/articles/add-questions", add_questions)
     app.router.add_post("/kb/articles/new", save_article)
     app.router.add_get("/kb/articles/{lang}/{article_id}", article_page)
     app.router.add_post("/kb/articles/{lang}/{article_id}", save_article)
