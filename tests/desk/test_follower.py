@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from desk import handoffs
-from desk.follower import MAX_HISTORY_FAILURES
+from desk.broker.sql_broker import SQLEventSource
+from desk.follower import MAX_HISTORY_FAILURES, EventFollower
 from tests.desk.conftest import Harness, start_harness, stop_harness
 from tests.desk.support import page_csrf
 
@@ -232,3 +233,27 @@ async def test_odd_but_addressable_ids_reach_exactly_their_conversation(harness:
     await anna.post(f"/conversations/{handoff['id']}/end", data={"csrf_token": token}, allow_redirects=False)
     assert [d.sender_id for d in harness.fake.delivered] == [sender_id, sender_id]
     assert set(harness.fake.trackers) == {sender_id} and not harness.fake.is_paused(sender_id)
+
+
+async def test_a_shopper_message_is_applied_as_rasa_commits_it_not_at_the_next_poll(harness: Harness) -> None:
+    """The SQL broker's SQLite file is watched: with a minute between polls, the message still comes at once."""
+    harness.fake.hand_off("shopper-1")
+    await harness.follow()
+    handoff = await only_open_handoff(harness)
+    source = SQLEventSource(f"sqlite:///{harness.fake.events_db}")
+    changed = asyncio.Event()
+    follower = EventFollower(
+        harness.desk.engine, source, harness.desk.rasa, harness.clock, poll_seconds=60, on_change=changed.set
+    )
+    following = asyncio.create_task(follower.run())
+    try:
+        while follower.problem is not None:  # its first read, which finds nothing new
+            await asyncio.sleep(0.01)
+        harness.fake.shopper_says("shopper-1", "are you still there?")
+        await asyncio.wait_for(changed.wait(), timeout=20)  # far less than the poll interval
+        assert (await messages(harness, handoff["id"]))[-1] == ("shopper", "are you still there?")
+    finally:
+        following.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await following
+        await source.close()
