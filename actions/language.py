@@ -63,7 +63,10 @@ class ActionDetectLanguage(Action):
         return "action_detect_language"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        prefetch_if_question(tracker)  # first: the question's encoding runs while Rasa gets to the KB action
+        # First: the question's encoding runs while Rasa gets to the KB action. Not during a handoff:
+        # no KB action follows, and the encoding would only slow the conversation with the agent.
+        if not tracker.is_paused():
+            prefetch_if_question(tracker)
         current = tracker.get_slot("language")
         chosen = (tracker.latest_message.get("metadata") or {}).get("language")
         if chosen in SUPPORTED.values():

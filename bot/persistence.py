@@ -17,7 +17,11 @@ store on a quiet machine, 4.5x on a busy one), and what is done instead:
 - the broker committing every event in its own transaction (a KB answer is ~8 events):
   here the events of one save go in one transaction;
 - the tracker store re-reading and replaying the whole conversation on every save only to
-  find which events are new (``stream_events``): here they are found once, by count.
+  find which events are new (``stream_events``): here they are found once, by count;
+- reading a conversation: Rasa finds each stored event's class by walking every subclass of
+  ``Event`` (``inspect.isabstract`` on each), for every event: about 2 ms an event on the busy
+  machine, most of a read, and a conversation is read on every shopper message and every agent
+  reply (issue 17, bench/handoff_latency.py). Here the class of each event name is looked up once.
 
 Order is Rasa's: events reach the broker before the tracker is saved (the desk waits for
 the tracker when it sees a pause, docs/handoff.md).
@@ -25,6 +29,7 @@ the tracker when it sees a pause, docs/handoff.md).
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -32,6 +37,7 @@ from typing import Any
 import sqlalchemy as sa
 from rasa.core.brokers.sql import SQLEventBroker as RasaSQLEventBroker
 from rasa.core.tracker_store import SQLTrackerStore as RasaSQLTrackerStore
+from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
@@ -67,6 +73,23 @@ def _use_sqlite_engine(owner: Any) -> bool:
     return True
 
 
+@functools.cache
+def event_class(type_name: str) -> type[Event] | None:
+    """Rasa's own lookup (``Event.resolve_by_type``), once per event name: the classes never change while Rasa runs."""
+    return Event.resolve_by_type(type_name)
+
+
+def deserialise_events(serialised: list[dict[str, Any]]) -> list[Event]:
+    """``rasa.shared.core.events.deserialise_events`` with the cached class lookup."""
+    events = []
+    for data in serialised:
+        cls = event_class(data["event"]) if data.get("event") else None
+        event = cls._from_parameters(data) if cls is not None else None
+        if event is not None:
+            events.append(event)
+    return events
+
+
 class SQLEventBroker(RasaSQLEventBroker):
     """Rasa's SQL broker (same ``events`` table), with a batch publish and the SQLite set-up above."""
 
@@ -100,6 +123,15 @@ class SQLTrackerStore(RasaSQLTrackerStore):
             self._publish(tracker.sender_id, new_events)
             session.add_all([self._row(tracker.sender_id, event.as_dict(), event.type_name) for event in new_events])
             session.commit()
+
+    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
+        """Rasa's ``_retrieve`` (the latest session, or all), building the events with :func:`deserialise_events`."""
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions).all()
+            serialised = [json.loads(row.data) for row in rows]
+        if not self.domain or not serialised:
+            return None
+        return DialogueStateTracker.from_events(sender_id, deserialise_events(serialised), self.domain.slots)
 
     def _publish(self, sender_id: str, events: list[Any]) -> None:
         if self.event_broker is None or not events:

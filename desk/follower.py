@@ -32,8 +32,10 @@ from monitoring.metrics import DESK_EVENTS, DESK_HANDOFFS
 
 log = logging.getLogger(__name__)
 BATCH = 200
-# The broker table is read this often while idle (one indexed SELECT): a new handoff must reach
-# every agent's queue within a second (bench/desk_queue_latency.py).
+# The broker is read again at least this often while idle (one indexed SELECT), and sooner when
+# the source sees a sign of new events (EventSource.wait): a new handoff must reach every agent's
+# queue within a second (bench/desk_queue_latency.py), a shopper's message the agent's
+# conversation within 300 ms (bench/handoff_latency.py).
 POLL_SECONDS = 0.2
 MAX_BACKOFF_SECONDS = 10.0
 # Rasa saves the tracker just after it publishes the pause: up to 25 checks 0.2 s apart.
@@ -115,7 +117,7 @@ class EventFollower:
                 if applied:
                     self._on_change()
                 else:
-                    await asyncio.sleep(self._poll_seconds)
+                    await self._source.wait(self._poll_seconds)
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # the broker or a database down: wait and retry the same event
@@ -211,6 +213,7 @@ class EventFollower:
             if kind == "user" and (attachment_id := attachment_of(event.data)):
                 await link_to_message(connection, attachment_id, event.sender_id, message_id)
             await save_cursor(connection, self._source.name, event.id)
+        self._on_change()  # the agent's open conversation shows it now, not once the whole catch-up is done
         if kind == "user" and intent_of(event.data) in END_INTENTS:
             await self._end_for_shopper(handoff_id)
 

@@ -99,7 +99,8 @@ class RasaClient:
     async def send_agent_reply(self, sender_id: str, agent_name: str, text: str) -> None:
         """Append the reply as a bot event; Rasa delivers it on the channel the shopper last wrote from."""
         event = {"event": "bot", "text": f"{agent_name}: {text}", "metadata": {"from_agent": True, "agent_name": agent_name}}
-        params = {"output_channel": "latest", "execute_side_effects": "true"}
+        # include_events=NONE: Rasa answers with the conversation's state, not all its events (unread here).
+        params = {"output_channel": "latest", "execute_side_effects": "true", "include_events": "NONE"}
         await self._request("POST", sender_id, "tracker/events", params, event)
 
     async def send_agent_file(self, sender_id: str, agent_name: str, label: str, attachment: dict[str, Any]) -> None:

@@ -20,6 +20,10 @@ class EventSource(Protocol):
         """Up to ``limit`` events with an id above ``last_id``, in id order."""
         ...
 
+    async def wait(self, timeout: float) -> None:
+        """Return once new events may have arrived, at the latest after ``timeout`` seconds."""
+        ...
+
     async def close(self) -> None: ...
 
 

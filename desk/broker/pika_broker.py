@@ -8,6 +8,7 @@ RabbitMQ restart) leaves the unapplied messages in the queue, and they come agai
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -48,6 +49,9 @@ class PikaEventSource:
             await self._reset()
             raise
         return [event for event, _ in self._handed_out]
+
+    async def wait(self, timeout: float) -> None:
+        await asyncio.sleep(timeout)  # read_after takes what is queued; RabbitMQ is simply asked again
 
     async def _acknowledge_through(self, last_id: int) -> None:
         while self._handed_out and self._handed_out[0][0].id <= last_id:

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from desk import handoffs
-from desk.follower import MAX_HISTORY_FAILURES
+from desk.broker.sql_broker import SQLEventSource
+from desk.follower import MAX_HISTORY_FAILURES, EventFollower
 from tests.desk.conftest import Harness, start_harness, stop_harness
 from tests.desk.support import page_csrf
 
@@ -270,3 +271,27 @@ async def test_messages_published_late_by_another_replica_take_their_place_in_th
     update = await (await anna.get(f"/conversations/{handoff['id']}/updates.json?after={last_shown}")).json()
     note_2 = next(m["id"] for m in shown["messages"] if m["text"] == "note 2")
     assert [(m["text"], m["before"]) for m in update["messages"]] == [("note 1", note_2), ("note 3", None)]
+
+
+async def test_a_shopper_message_is_applied_as_rasa_commits_it_not_at_the_next_poll(harness: Harness) -> None:
+    """The SQL broker's SQLite file is watched: with a minute between polls, the message still comes at once."""
+    harness.fake.hand_off("shopper-1")
+    await harness.follow()
+    handoff = await only_open_handoff(harness)
+    source = SQLEventSource(f"sqlite:///{harness.fake.events_db}")
+    changed = asyncio.Event()
+    follower = EventFollower(
+        harness.desk.engine, source, harness.desk.rasa, harness.clock, poll_seconds=60, on_change=changed.set
+    )
+    following = asyncio.create_task(follower.run())
+    try:
+        while follower.problem is not None:  # its first read, which finds nothing new
+            await asyncio.sleep(0.01)
+        harness.fake.shopper_says("shopper-1", "are you still there?")
+        await asyncio.wait_for(changed.wait(), timeout=20)  # far less than the poll interval
+        assert (await messages(harness, handoff["id"]))[-1] == ("shopper", "are you still there?")
+    finally:
+        following.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await following
+        await source.close()
