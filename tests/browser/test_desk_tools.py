@@ -67,7 +67,7 @@ def test_saved_replies_kb_answers_and_handing_over(desk: RunningDesk, browser: B
         first.get_by_role("button", name="Insert the answer of “How long does delivery take?”").click()
         assert reply.input_value().endswith("\nDelivery takes 1-2 working days.\nhttps://shop.example/delivery")
         screenshots(anna, "conversation-tools")
-        anna.get_by_role("button", name="Send").click()
+        anna.get_by_role("button", name="Send", exact=True).click()
         wait_for("the reply delivered", lambda: any("Delivery takes 1-2" in d.text for d in desk.fake.delivered))
 
         anna.get_by_label("Colleague").select_option(label="Ben (available)")

@@ -141,6 +141,8 @@ def test_keyboard_only_conversation(page: Page, shop: str):
     expect(reply).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
     # One "Talk to a person" button, not two: the widget's own bar gives way to the bot's.
     expect(page.get_by_role("button", name="Talk to a person")).to_have_count(1)
+    page.keyboard.press("Shift+Tab")  # the paperclip, before the text box
+    expect(page.get_by_role("button", name="Send a photo or PDF")).to_be_focused()
     page.keyboard.press("Shift+Tab")  # "E-mail me this chat"
     page.keyboard.press("Shift+Tab")  # the bot's quick reply
     expect(reply).to_be_focused()

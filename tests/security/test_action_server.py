@@ -134,11 +134,18 @@ def test_a_replayed_tracker_works_only_for_its_own_conversation(stack: Stack):
     other_order = copy.deepcopy(tracker)
     other = next(o for o in DEMO_ORDERS if o.number != TARGET.number and o.shipments)
     other_order["slots"]["verified_order"] = other.number
-    assert order_data_in(replay(stack, other_order, me), other) == [], "the proof moved to another order"
+    moved = replay(stack, other_order, me)
+    # At most the shopper's own order comes back (remembered for her: orders/remembered.py), never the other.
+    assert other.number not in moved.text, "the proof moved to another order"
+    assert [found for found in order_data_in(moved, other) if found != "status reply"] == [], "the proof moved"
 
     new_session = copy.deepcopy(tracker)
     new_session["events"].append({"event": "session_started", "timestamp": new_session["events"][-1]["timestamp"] + 5})
-    assert order_data_in(replay(stack, new_session, me)) == [], "a later session of the same sender"
+    # A later session of the same sender is answered from the verification she made (the issue's
+    # returning customer); the same tracker under any other sender id gets nothing.
+    later = replay(stack, new_session, me)
+    assert "utter_order_remembered" in later.text and order_data_in(later), "the same sender, a later session"
+    assert order_data_in(replay(stack, new_session, "attacker")) == [], "a later session of another sender"
 
 
 def test_rasa_sends_the_token_in_a_header_so_real_conversations_work(stack: Stack):
