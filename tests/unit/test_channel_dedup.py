@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.channels.dedup import MemorySeenIds, RedisSeenIds, dedup_url, seen_ids
 from tests.support.infra import redis_server
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    redis = redis_server(tmp_path_factory.mktemp("redis"))
-    redis.start()
-    try:
-        yield f"redis://127.0.0.1:{redis.port}/0"
-    finally:
-        redis.stop()
 
 
 def taken(store, *keys: str) -> list[bool]:

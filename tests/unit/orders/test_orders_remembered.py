@@ -8,28 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 
 import pytest
 
 from customers.identities import reuse_identity
 from orders.remembered import MemoryRecords, RedisRecords, RememberedVerifications, record_store
-from tests.support.infra import redis_server
 
 KEY = b"a-verification-key-for-these-tests"
 HOURS_12 = 12 * 3600
 MAGDA = "whatsapp:48500100200"
 NOW = 1_800_000_000.0
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    redis = redis_server(tmp_path_factory.mktemp("redis"))
-    redis.start()
-    try:
-        yield f"redis://127.0.0.1:{redis.port}/0"
-    finally:
-        redis.stop()
 
 
 def run(coroutine):
