@@ -170,13 +170,17 @@ async def store_attachment(engine: AsyncEngine, rules: AttachmentRules, sender_i
     """The stored attachment's description (with the conversation's token); AttachmentRefused when it is not taken."""
     row = new_attachment(rules, sender_id, kind, name, data, now)
     async with engine.begin() as connection:
-        await connection.execute(attachments.insert().values(**row))
+        await insert_unlinked(connection, row)
     return {**describe(row), "token": rules.token(sender_id)}
 
 
-async def insert_linked(connection: AsyncConnection, row: dict[str, Any], message_id: int) -> None:
-    """Store an agent's file, linked to the agent's message it went with."""
-    await connection.execute(attachments.insert().values(**row, message_id=message_id))
+async def insert_unlinked(connection: AsyncConnection, row: dict[str, Any]) -> None:
+    """Store a file before the message it goes with exists (an agent's, linked once delivered: ``reattach``)."""
+    await connection.execute(attachments.insert().values(**row))
+
+
+async def delete_attachment(connection: AsyncConnection, attachment_id: str) -> None:
+    await connection.execute(delete(attachments).where(attachments.c.id == attachment_id))
 
 
 def describe(row: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from desk import handoffs
 from desk.agents import Agent
-from desk.attachments import AttachmentRefused, AttachmentRules, describe, insert_linked, new_attachment
+from desk.attachments import (
+    AttachmentRefused,
+    AttachmentRules,
+    delete_attachment,
+    describe,
+    insert_unlinked,
+    new_attachment,
+    reattach,
+)
 from desk.rasa_client import RasaClient
 from desk.transcript import Line
 
@@ -36,26 +44,34 @@ def can_send_files(rules: AttachmentRules, channel: str) -> bool:
 
 async def send_agent_file(engine: AsyncEngine, rasa: RasaClient, rules: AttachmentRules, handoff: dict, agent: Agent,
                           name: str | None, data: bytes, now: datetime) -> dict:
-    """Deliver an agent's image or PDF through Rasa, then add it to the transcript; the message with its file.
+    """Keep an agent's image or PDF, deliver it through Rasa, then add it to the transcript; the message with its file.
 
-    Raises AttachmentRefused for a file the rules do not take (nothing is sent) and RasaError when
-    Rasa did not take it (nothing is kept), as for a text reply.
+    The file is stored before it is delivered: the widget (or a messenger fetching the link) asks for
+    it as soon as the message arrives. Raises AttachmentRefused for a file the rules do not take and
+    RasaError when Rasa did not take it; either way nothing is kept, as for a text reply.
     """
     row = new_attachment(rules, handoff["sender_id"], "file", name, data, now)
-    label = f"[{row['kind']}] {row['filename']}"
-    payload = {"type": "image" if row["kind"] == "photo" else "file",
-               "payload": {**describe(row), "token": rules.token(handoff["sender_id"])}}
     link = rules.public_link(handoff["sender_id"], row["id"])
-    if handoff["channel"] in FILE_CHANNELS:
-        await rasa.send_agent_file(handoff["sender_id"], agent.display_name, label, payload)
-    elif link is not None:  # a messenger: its connector sends text, so the file goes as its link
-        await rasa.send_agent_reply(handoff["sender_id"], agent.display_name, f"{row['filename']}: {link}")
-    else:
+    if handoff["channel"] not in FILE_CHANNELS and link is None:
         raise AttachmentRefused("channel", "files can be sent to conversations in the website chat only")
+    label = f"[{row['kind']}] {row['filename']}"
+    async with engine.begin() as connection:
+        await insert_unlinked(connection, row)
+    try:
+        if handoff["channel"] in FILE_CHANNELS:
+            payload = {"type": "image" if row["kind"] == "photo" else "file",
+                       "payload": {**describe(row), "token": rules.token(handoff["sender_id"])}}
+            await rasa.send_agent_file(handoff["sender_id"], agent.display_name, label, payload)
+        else:  # a messenger: its connector sends text, so the file goes as its link
+            await rasa.send_agent_reply(handoff["sender_id"], agent.display_name, f"{row['filename']}: {link}")
+    except BaseException:
+        async with engine.begin() as connection:
+            await delete_attachment(connection, row["id"])
+        raise
     async with engine.begin() as connection:
         line = Line("agent", label, now, agent.display_name)
         message_id = await handoffs.append_message(connection, handoff["id"], line, agent.id)
-        await insert_linked(connection, row, message_id)
+        await reattach(connection, row["id"], message_id)
     return {"id": message_id, "role": "agent", "text": label, "author_name": agent.display_name, "created_at": now,
             "attachment": describe(row)}
 

@@ -16,7 +16,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -47,6 +47,9 @@ class FakeRasa:
     broken: set[str] = field(default_factory=set)  # conversations Rasa answers 500 for
     stalled: set[str] = field(default_factory=set)  # conversations Rasa does not answer for until ``release``
     requests: list[tuple[str, str]] = field(default_factory=list)  # (method, raw path) of every API call
+    # What the shopper's channel does on receiving a delivered bot event, before Rasa answers the desk
+    # (the widget asks for an agent's file at once).
+    on_delivery: Callable[[dict[str, Any]], Awaitable[None]] | None = None
     # Rasa and the desk live in the same (test) time: the desk's clock, when the test moves it.
     clock: Callable[[], datetime] | None = None
     _last_timestamp: float = 0.0
@@ -176,6 +179,8 @@ class FakeRasa:
             if event["event"] == "bot" and side_effects and request.query.get("output_channel") == "latest":
                 channel = self.tracker_state(sender_id)["latest_input_channel"] or "rest"
                 self.delivered.append(Delivered(sender_id, channel, event["text"], event.get("metadata") or {}))
+                if self.on_delivery is not None:
+                    await self.on_delivery(event)
         return web.json_response(self.tracker_state(sender_id))
 
     async def _trigger_intent(self, request: web.Request, sender_id: str) -> web.Response:

@@ -7,10 +7,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from aiohttp.test_utils import TestClient
+from sqlalchemy import func, select
 
 from desk import handoffs
 from desk.app import attachment_key
 from desk.attachments import AttachmentRules, delete_expired
+from desk.db import attachments
 from desk.settings import AttachmentSettings, SmtpSettings
 from desk.transcript import transcript_until
 from desk.transcript_mail import transcript_message
@@ -107,8 +109,17 @@ async def test_the_agent_sends_an_image_and_a_pdf_that_reach_the_shopper_and_sta
     anna = await harness.agent("anna", "Anna")
     await claim(anna, handoff_id)
 
+    fetched_on_arrival = []
+
+    async def widget_fetches(event: dict) -> None:  # as the shopper's widget does when the message arrives
+        described = event["data"]["attachment"]["payload"]
+        served = await shopper_get(harness, described["id"], described["token"])
+        fetched_on_arrival.append((served.status, await served.read()))
+    harness.fake.on_delivery = widget_fetches
+
     status, sent = await agent_sends(anna, handoff_id, PDF, "label.pdf")
     assert status == 201 and sent["message"]["text"] == "[file] label.pdf"
+    assert fetched_on_arrival == [(200, PDF)]
     status, _ = await agent_sends(anna, handoff_id, PNG, "how-to-pack.png")
     assert status == 201
     [pdf_event, png_event] = [body for sender, path, _, body in harness.fake.posted
@@ -146,6 +157,8 @@ async def test_an_agents_file_that_cannot_go_is_not_kept_and_the_agent_is_told(h
     assert (status, body["error"]) == (502, "Not sent: the bot could not be reached. Try again.")
     assert len(harness.fake.posted) == before
     assert not any(m["attachment"] for m in await handoffs.messages_after(harness.desk.engine, handoff_id))
+    async with harness.desk.engine.connect() as connection:  # nor is the file kept, linked or not
+        assert (await connection.execute(select(func.count()).select_from(attachments))).scalar() == 0
 
 
 async def test_files_are_deleted_after_the_retention_period(harness: Harness):
