@@ -6,7 +6,6 @@ from actions.csat import ActionStoreCsat, ValidateCsatForm
 from actions.handoff import ActionCreateTicket, ActionHandoff, ValidateOfflineTicketForm
 from actions.kb_answer import ActionAnswerFromKB
 from actions.kb_feedback import ActionKBFeedback
-from actions.language import ActionDetectLanguage
 from actions.opening_hours import ActionAnswerOpeningOnDate
 from actions.order_status import ActionOrderStatus, ValidateOrderStatusForm
 from actions.yes_no import ActionReplyToYesNo
@@ -15,7 +14,6 @@ __all__ = [
     "ActionAnswerFromKB",
     "ActionAnswerOpeningOnDate",
     "ActionCreateTicket",
-    "ActionDetectLanguage",
     "ActionHandoff",
     "ActionKBFeedback",
     "ActionOrderStatus",

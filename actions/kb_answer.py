@@ -6,13 +6,12 @@ import asyncio
 import logging
 from typing import Any
 
-import numpy as np
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.kb_replies import article_reply, replies_for
-from kb_index import Hit, KBIndex, LiveIndex, load_kb_settings
+from kb_index import Hit, LiveIndex, load_kb_settings
 from kb_index.feedback import QUESTION_SLOT, SIGNAL_SLOT, make_signal
 from kb_index.policy import Decision, decide
 from orders.extraction import extract
@@ -20,40 +19,6 @@ from orders.extraction import extract
 log = logging.getLogger(__name__)
 SETTINGS = load_kb_settings()
 LIVE_INDEX = LiveIndex(SETTINGS, background=True)  # loads new versions off the event loop
-# Intents Rasa answers with action_answer_from_kb (data/stories/rules.yml).
-KB_INTENTS = frozenset({"ask_question", "nlu_fallback"})
-PREFETCHED = 64  # encodings started and not yet asked for, at most
-
-
-class QueryEncodings:
-    """A question's vector, started as soon as the message arrives at the action server.
-
-    Rasa calls action_detect_language on every message, then, for a question, this
-    action: the encoding (the KB turn's only big cost, ~20 ms of CPU for e5) runs on the
-    other core while Rasa is busy in between, instead of after it. Encoding is CPU-bound
-    and releases the GIL, so it runs in the executor and the event loop stays free.
-    """
-
-    def __init__(self) -> None:
-        self._started: dict[tuple[str, str], asyncio.Future] = {}
-
-    def start(self, text: str) -> None:
-        index = LIVE_INDEX.get()
-        key = (index.encoder_name, text)
-        if not text.strip() or key in self._started:
-            return
-        while len(self._started) >= PREFETCHED:  # questions that never reached the KB action
-            self._started.pop(next(iter(self._started))).cancel()
-        self._started[key] = asyncio.get_running_loop().run_in_executor(None, index.encode_queries, [text])
-
-    async def vectors(self, index: KBIndex, text: str) -> np.ndarray:
-        started = self._started.pop((index.encoder_name, text), None)
-        if started is None:
-            return await asyncio.get_running_loop().run_in_executor(None, index.encode_queries, [text])
-        return await started
-
-
-ENCODINGS = QueryEncodings()
 
 
 async def look_up(text: str, lang: str) -> tuple[Decision, list[Hit]]:
@@ -61,22 +26,14 @@ async def look_up(text: str, lang: str) -> tuple[Decision, list[Hit]]:
     index = LIVE_INDEX.get()
     hits: list[Hit] = []
     if text.strip() and index.entries:
-        vectors = await ENCODINGS.vectors(index, text)
-        found = await asyncio.get_running_loop().run_in_executor(
+        # Encoding is CPU-bound and releases the GIL: in the executor, the event loop stays free for other shoppers.
+        loop = asyncio.get_running_loop()
+        vectors = await loop.run_in_executor(None, index.encode_queries, [text])
+        found = await loop.run_in_executor(
             None, index.searcher.search_vectors, vectors, [text], SETTINGS.max_suggestions
         )
         hits = found[0]
     return decide(hits, index.thresholds(SETTINGS.thresholds, lang), SETTINGS.max_suggestions), hits
-
-
-def prefetch_if_question(tracker: Tracker) -> None:
-    """Start encoding the message if Rasa will ask the KB about it (called by action_detect_language)."""
-    if (tracker.latest_message.get("intent") or {}).get("name") not in KB_INTENTS:
-        return
-    try:
-        ENCODINGS.start(tracker.latest_message.get("text") or "")
-    except Exception:  # no index yet: the KB action says so itself
-        log.debug("no prefetch for conversation %s", tracker.sender_id, exc_info=True)
 
 
 def is_unsure_order_question(tracker: Tracker, text: str) -> bool:

@@ -1,6 +1,6 @@
 import pytest
 
-from actions.language import detect_language
+from bot.language import detect_language
 
 
 @pytest.mark.parametrize(

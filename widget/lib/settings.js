@@ -31,7 +31,7 @@ export function readSettings(data, doc, nav) {
     color: HEX_COLOR.test(data.color || "") ? data.color : DEFAULT_COLOR,
     agentColor: HEX_COLOR.test(data.agentColor || "") ? data.agentColor : DEFAULT_AGENT_COLOR,
     language: pickLanguage(data.lang, doc.documentElement.lang, nav.languages || [nav.language]),
-    // Only the shop's explicit choice binds the bot (actions/language.py lets it override detection);
+    // Only the shop's explicit choice binds the bot (bot/language.py lets it override detection);
     // the page's or browser's language sets the widget's texts only.
     chosenLanguage: LANGUAGES.includes(data.lang) ? data.lang : null,
     startOpen: data.open === "true",

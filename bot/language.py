@@ -1,23 +1,17 @@
-"""The shopper's language (en, pl, ru), kept in the `language` slot.
+"""The shopper's language (en, pl, ru): what the `language` slot becomes after a message.
 
-Rasa runs action_detect_language on every message (a custom slot mapping, so
-the slot is set before the bot answers). Short messages ("ok", "hej", "tak")
-say little about a language, so the conversation keeps its language unless
-the evidence is strong; a language chosen in the widget always wins.
+Decided in the Rasa server's NLU pipeline (bot/nlu_language.py), so no turn waits for an
+action server round trip to learn it. Short messages ("ok", "hej", "tak") say little about a
+language, so the conversation keeps its language unless the evidence is strong; a language
+chosen in the widget always wins.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
-from rasa_sdk.executor import CollectingDispatcher
-
-from actions.kb_answer import prefetch_if_question
 
 SUPPORTED = {Language.ENGLISH: "en", Language.POLISH: "pl", Language.RUSSIAN: "ru"}
 DEFAULT = "en"
@@ -58,19 +52,8 @@ def detect_language(text: str, current: str | None) -> str:
     return current
 
 
-class ActionDetectLanguage(Action):
-    def name(self) -> str:
-        return "action_detect_language"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        # First: the question's encoding runs while Rasa gets to the KB action. Not during a handoff:
-        # no KB action follows, and the encoding would only slow the conversation with the agent.
-        if not tracker.is_paused():
-            prefetch_if_question(tracker)
-        current = tracker.get_slot("language")
-        chosen = (tracker.latest_message.get("metadata") or {}).get("language")
-        if chosen in SUPPORTED.values():
-            language = chosen
-        else:
-            language = detect_language(tracker.latest_message.get("text") or "", current)
-        return [] if language == current else [SlotSet("language", language)]
+def next_language(text: str, current: str | None, chosen: object) -> str:
+    """The conversation's language after this message: the widget's choice (metadata) if it made one, else detected."""
+    if chosen in SUPPORTED.values():
+        return str(chosen)
+    return detect_language(text, current)
