@@ -11,6 +11,7 @@ import os
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from tests.desk.mail_and_webhook import Mailbox, WebhookReceiver, smtp_server
 from tests.desk.socketio_shopper import SocketShopper
 from tests.desk.support import ALWAYS_OPEN, PASSWORD
 from tests.support.metrics import scrape, value
-from tests.support.processes import REPO_ROOT, free_port
+from tests.support.processes import REPO_ROOT, Service, free_port
 from tests.support.stack import Stack, start_stack
 from tests.support.threaded_server import serve_in_thread
 
@@ -220,6 +221,40 @@ def test_two_agents_clicking_take_at_once_get_one_owner(assistant: Assistant) ->
     finally:
         anna.sign_out()
         ben.sign_out()
+
+
+@contextmanager
+def action_server_stopped(stack: Stack) -> Iterator[None]:
+    """The stack's action server down (a deploy restarting it, a crash), started again afterwards."""
+    actions = stack.services[0]
+    actions.stop()
+    try:
+        yield
+    finally:
+        stack.services[0] = Service(f"{actions.name}-restarted", list(actions.process.args), stack.env)
+        stack.services[0].wait_until(lambda: httpx.get(f"{stack.action_url}/health", timeout=2).status_code == 200, 120)
+
+
+def test_without_the_action_server_a_handed_off_shopper_still_reaches_the_agent_and_greetings_keep_their_language(
+    assistant: Assistant,
+) -> None:
+    # Rasa itself knows the shopper's language and logs a paused conversation's messages: neither waits for an action.
+    anna = assistant.agent("anna")
+    me, newcomer = sender(), sender()
+    try:
+        assistant.stack.send(me, "/request_human")
+        handoff = wait_for("the handoff in the queue", lambda: anna.waiting_handoff(me))
+        assert anna.claim(handoff["id"])
+        with action_server_stopped(assistant.stack):
+            assert assistant.stack.send(me, "czy paczka już wyszła?") == []  # the agent answers, not the bot
+            wait_for(
+                "the shopper's message in the agent's conversation",
+                lambda: any(m["text"] == "czy paczka już wyszła?" for m in anna.updates(handoff["id"])["messages"]),
+            )
+            greeting = texts(assistant.stack.send(newcomer, "Dzień dobry, cześć!"))
+        assert greeting.startswith("Cześć! Jestem asystentem sklepu")
+    finally:
+        anna.sign_out()
 
 
 def test_the_desk_restarting_mid_handoff_misses_nothing(assistant: Assistant) -> None:
