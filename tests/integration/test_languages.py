@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 
@@ -119,3 +120,15 @@ def test_order_status_in_the_shoppers_language(stack: Stack, lang, ask):
 def test_handoff_in_the_shoppers_language(stack: Stack, lang, ask):
     reply = text_of(stack.send(sender(), ask))
     assert response_text("utter_handoff_offline", lang) in reply
+
+
+def test_the_language_chosen_in_the_widget_wins_over_the_detected_one(stack: Stack):
+    me = sender()
+    chosen = httpx.post(
+        f"{stack.rasa_url}/webhooks/rest/webhook",
+        json={"sender": me, "message": "hello there, good morning", "metadata": {"language": "ru"}}, timeout=60,
+    )
+    chosen.raise_for_status()
+    assert text_of(chosen.json()).startswith(response_text("utter_greet", "ru"))
+    # Without a choice, clear evidence switches the conversation.
+    assert text_of(stack.send(me, "hello, good morning to you all")).startswith("Hi! I'm the Bramble & Birch assistant")
