@@ -53,7 +53,10 @@ from kb_index.service import calibrate_on_queries, get_encoder, learn, load_cali
 from kb_index.settings import REPO_ROOT, Thresholds, load_kb_settings
 from kb_index.sources import load_sources
 
+DATASETS = {"hint3": hint3_powerplay11, "banking77": banking77, "hwu64": hwu64}
 MAX_WRONG = 0.05
+# The judge's second encoder measured against the configured one alone (kb.judge_encoder).
+SECOND_ENCODER = {"type": "onnx", "model": "packaged:all-MiniLM-L6-v2", "languages": ["en"]}
 NAIVE = SelfCalibrationPlan(duplicate_similarity=None, out_of_scope_share=None)
 VARIANTS = {
     "best entry": {"top_entries": 1, "lexical_weight": 0.0},
@@ -133,25 +136,52 @@ class CachedEncoder:
         return np.stack([self._known[(kind, t)] for t in texts])
 
 
-def evaluate_ours(dataset: Dataset, workdir: Path, encoder: Any) -> dict[str, Any]:
-    settings = load_kb_settings()
+def judged_variant(
+    dataset: Dataset, folder: Path, encoder: Any, settings: Any, second: Any, query_vectors: np.ndarray
+) -> tuple[dict[str, Any], list[list[Hit]]]:
+    """The judge as ``settings`` configure it (with ``second`` as its second encoder, if any), calibrated blind."""
+    for stale in folder.glob("judge.npz"):
+        stale.unlink()
     started = time.monotonic()
-    build_index(dataset.articles, encoder, settings.encoder, settings.scoring, workdir / dataset.name)
-    texts = [q.text for q in dataset.queries]
-    query_vectors = encoder.encode(texts, kind="query")
-    build_and_encode = time.monotonic() - started
-    started = time.monotonic()
-    learned = learn(workdir / dataset.name, encoder, settings)  # what `kb_index build` trains and stores
+    learned = learn(folder, encoder, settings, second)  # what `kb_index build` trains and stores
     learn_seconds = time.monotonic() - started
-    index = KBIndex(workdir / dataset.name, encoder)
+    index = KBIndex(folder, encoder, second if settings.judge_encoder else None)
+    texts = [q.text for q in dataset.queries]
     latency = search_latency(index, query_vectors, texts)
     results = index.search_vectors(query_vectors, texts, 3)
-    unjudged = index.searcher.search_vectors(query_vectors, texts, 3)
-    true_share = float(np.mean([q.article_id is None for q in dataset.queries]))
     # The test questions without their labels play the tracker store's logged traffic.
     ours = Calibration.from_meta(self_calibrate_judged(learned, MAX_WRONG, live_results=results))
     without_traffic = Calibration.from_meta(self_calibrate_judged(learned, MAX_WRONG))
     oracle = choose_thresholds(dataset.queries, results, MAX_WRONG, method="oracle", judge_on=("confidence",))
+    true_share = float(np.mean([q.article_id is None for q in dataset.queries]))
+    return {
+        "learn_seconds": round(learn_seconds, 1),
+        "search_ms_per_question": latency,
+        "judged": checked(ours, dataset.queries, results, oracle) | {
+            "method": ours.method, "true_out_of_scope_share": round(true_share, 3)},
+        "judged_without_traffic": checked(without_traffic, dataset.queries, results, oracle) | {
+            "method": without_traffic.method},
+        "judged_oracle_on_test": {"thresholds": thresholds_dict(oracle.thresholds), "test": outcome(
+            score_results(dataset.queries, results, oracle.thresholds))},
+    }, learned
+
+
+def evaluate_ours(dataset: Dataset, workdir: Path, encoder: Any, second: Any) -> dict[str, Any]:
+    """Neighbours only (as before the judge), the judge over the configured encoder, and the judge with ``second``'s vote."""
+    settings = replace(load_kb_settings(), judge_encoder=None)
+    folder = workdir / dataset.name
+    started = time.monotonic()
+    build_index(dataset.articles, encoder, settings.encoder, settings.scoring, folder)
+    texts = [q.text for q in dataset.queries]
+    query_vectors = encoder.encode(texts, kind="query")
+    build_and_encode = time.monotonic() - started
+    single, learned = judged_variant(dataset, folder, encoder, settings, second, query_vectors)
+    two = replace(settings, judge_encoder=dict(SECOND_ENCODER))
+    both, _ = judged_variant(dataset, folder, encoder, two, second, query_vectors)
+    for stale in folder.glob("judge.npz"):  # the neighbours alone from here on
+        stale.unlink()
+    index = KBIndex(folder, encoder)
+    unjudged = index.searcher.search_vectors(query_vectors, texts, 3)
     # Today's design, for the baseline: neighbours only, one bound on the dense score, self-calibrated.
     plan = SelfCalibrationPlan(duplicate_similarity=encoder.near_duplicate)
     before = Calibration.from_meta(self_calibrate(index.entries, index.vectors, settings.scoring, MAX_WRONG, plan, unjudged))
@@ -161,14 +191,8 @@ def evaluate_ours(dataset: Dataset, workdir: Path, encoder: Any) -> dict[str, An
     return {
         "scoring": settings.scoring,
         "build_and_encode_seconds": round(build_and_encode, 1),
-        "learn_seconds": round(learn_seconds, 1),
-        "search_ms_per_question": latency,
-        "judged": checked(ours, dataset.queries, results, oracle) | {
-            "method": ours.method, "true_out_of_scope_share": round(true_share, 3)},
-        "judged_without_traffic": checked(without_traffic, dataset.queries, results, oracle) | {
-            "method": without_traffic.method},
-        "judged_oracle_on_test": {"thresholds": thresholds_dict(oracle.thresholds), "test": outcome(
-            score_results(dataset.queries, results, oracle.thresholds))},
+        "e5_judge": single,
+        "two_encoder_judge": both | {"second_encoder": SECOND_ENCODER},
         "before_neighbours_only": checked(before, dataset.queries, unjudged, before_oracle) | {"method": before.method},
         "before_oracle_on_test": outcome(score_results(dataset.queries, unjudged, before_oracle.thresholds)),
         "classifier_alone_oracle_on_test": outcome(score_results(dataset.queries, classifier_only, choose_thresholds(
@@ -176,31 +200,33 @@ def evaluate_ours(dataset: Dataset, workdir: Path, encoder: Any) -> dict[str, An
     }
 
 
-def evaluate_demo_kb(encoder: Any, workdir: Path) -> dict[str, Any]:
+def evaluate_demo_kb(encoder: Any, second: Any, workdir: Path) -> dict[str, Any]:
     """The demo KB (data/kb) as `kb_index build` makes it, asked its unseen questions (tests/data) per language.
 
     Thresholds are chosen per language on data/kb_calibration/ exactly as a build
-    does; with the judge (kb.judge) and without it.
+    does; without the judge, with it (kb.judge), and with its second encoder's vote.
     """
     from bench.kb_languages import test_queries
 
-    settings = load_kb_settings(REPO_ROOT / "assistant.yml")
+    base = replace(load_kb_settings(REPO_ROOT / "assistant.yml"), judge_encoder=None)
     articles = load_sources([REPO_ROOT / "data" / "kb"])
     queries = test_queries()
     texts = [q.text for q in queries]
     vectors = encoder.encode(texts, kind="query")
     measured: dict[str, Any] = {"test_questions": len(queries)}
-    for name, judge in (("neighbours_only", False), ("judged", True)):
+    variants = {"neighbours_only": None, "judged": base, "two_encoder_judge": replace(base, judge_encoder=SECOND_ENCODER)}
+    for name, settings in variants.items():
         folder = workdir / f"demo-{name}"
-        build_index(articles, encoder, settings.encoder, settings.scoring, folder)
-        if judge:
-            learn(folder, encoder, settings)
-        index = KBIndex(folder, encoder)
-        thresholds = calibrate_on_queries(index, load_calibration_queries(settings), settings)
+        build_index(articles, encoder, base.encoder, base.scoring, folder)
+        if settings is not None:
+            learn(folder, encoder, settings, second)
+        voting = second if settings is not None and settings.judge_encoder else None
+        index = KBIndex(folder, encoder, voting)
+        thresholds = calibrate_on_queries(index, load_calibration_queries(base), base)
         write_meta(folder, read_meta(folder) | {"thresholds": thresholds})
-        index = KBIndex(folder, encoder)
-        results = index.search_vectors(vectors, texts, settings.max_suggestions)
-        report = score_results(queries, results, lambda lang, index=index: index.thresholds(settings.thresholds, lang))
+        index = KBIndex(folder, encoder, voting)
+        results = index.search_vectors(vectors, texts, base.max_suggestions)
+        report = score_results(queries, results, lambda lang, index=index: index.thresholds(base.thresholds, lang))
         measured[name] = {lang: demo_outcome(r) for lang, r in report.by_language.items()} | {
             "search_ms_per_question": search_latency(index, vectors, texts)}
     return measured
@@ -355,22 +381,31 @@ def main() -> None:
     parser.add_argument("--rasa-budget-minutes", type=float,
                         help="stop Rasa's training this many minutes after the start and report how far each got "
                         "(DIET's 100 epochs can take hours on a loaded machine)")
+    parser.add_argument("--second-vectors-cache", type=Path, default=REPO_ROOT / "var" / "bench-vectors-minilm",
+                        help="the same for the judge's second encoder (default var/bench-vectors-minilm)")
+    parser.add_argument("--datasets", nargs="+", choices=sorted(DATASETS), default=list(DATASETS),
+                        help="only these public datasets (default all)")
+    parser.add_argument("--no-demo", action="store_true", help="skip the demo KB")
     parser.add_argument("--out", type=Path, help="also write the JSON result to this file")
     args = parser.parse_args()
-    datasets = [hint3_powerplay11(), banking77(), hwu64()]
+    datasets = [DATASETS[name]() for name in args.datasets]
     if args.quick:
-        datasets = [datasets[0]] + [subsample(d, 25, 4) for d in datasets[1:]]
+        datasets = [d if d.name == "hint3-powerplay11" else subsample(d, 25, 4) for d in datasets]
     epochs = 10 if args.quick else args.diet_epochs
-    for_rasa = [datasets[0]] + [fewer_questions(d, args.rasa_questions_per_label) for d in datasets[1:]]
+    for_rasa = [d if d.name == "hint3-powerplay11" else fewer_questions(d, args.rasa_questions_per_label)
+                for d in datasets]
     settings = load_kb_settings()
     encoder = CachedEncoder(get_encoder(settings.encoder), args.vectors_cache)
+    second_settings = {key: value for key, value in SECOND_ENCODER.items() if key != "languages"}
+    second = CachedEncoder(get_encoder(second_settings), args.second_vectors_cache)
     result: dict[str, Any] = {"max_wrong": MAX_WRONG, "quick": args.quick, "encoder": settings.encoder}
     with tempfile.TemporaryDirectory(prefix="kb-quality-") as tmp:
         workdir = Path(tmp)
         deadline = None if args.rasa_budget_minutes is None else time.monotonic() + 60 * args.rasa_budget_minutes
         rasa_thread, rasa = run_rasa_in_background([] if args.no_rasa else for_rasa, workdir, epochs, args.rasa_cache,
                                                      not args.rasa_cached_only, deadline)
-        result["demo-kb"] = evaluate_demo_kb(encoder, workdir)
+        if not args.no_demo:
+            result["demo-kb"] = evaluate_demo_kb(encoder, second, workdir)
         for dataset, rasa_data in zip(datasets, for_rasa, strict=True):
             result[dataset.name] = {
                 "articles": len(dataset.articles),
@@ -378,13 +413,13 @@ def main() -> None:
                 "rasa_questions_in_kb": sum(len(a.questions) for a in rasa_data.articles),
                 "test_queries": len(dataset.queries),
                 "test_out_of_scope": sum(q.article_id is None for q in dataset.queries),
-                "ours": evaluate_ours(dataset, workdir, encoder),
+                "ours": evaluate_ours(dataset, workdir, encoder, second),
             }
         if args.out:  # ours is done; Rasa may still take long on this machine
             args.out.write_text(json.dumps(result | {"rasa": "still training"}, indent=1))
         rasa_thread.join()
         for dataset in datasets if not args.no_rasa else []:
-            our_wrong = result[dataset.name]["ours"]["judged"]["test"]["wrong_answer_rate"]
+            our_wrong = result[dataset.name]["ours"]["two_encoder_judge"]["judged"]["test"]["wrong_answer_rate"]
             for kind in ("diet", "logreg"):
                 found = rasa[f"{dataset.name}/{kind}"]
                 if found is None:
@@ -400,17 +435,19 @@ def main() -> None:
     if args.out:
         args.out.write_text(json.dumps(result, indent=1))
     print("kb_quality: " + " | ".join([summary(dataset.name, result[dataset.name]) for dataset in datasets]
-                                      + [demo_summary(result["demo-kb"])]))
+                                      + ([] if args.no_demo else [demo_summary(result["demo-kb"])])))
 
 
 def summary(name: str, r: dict) -> str:
-    ours = r["ours"]["judged"]
+    ours = r["ours"]["two_encoder_judge"]["judged"]
     test = ours["test"]
+    single = r["ours"]["e5_judge"]["judged"]["test"]
     before = r["ours"]["before_neighbours_only"]["test"]
     line = (
-        f"{name}: ours answers {test['answered_correctly']:.1%} right at {test['wrong_answer_rate']:.1%} wrong "
-        f"(top-1 {test['top1_accuracy']:.1%}, oos recall {test['out_of_scope_recall']:.1%}, "
-        f"{ours['correct_answers_lost_vs_oracle']:.1%} fewer right than test-best; "
+        f"{name}: two-encoder judge answers {test['answered_correctly']:.1%} right at {test['wrong_answer_rate']:.1%} "
+        f"wrong (top-1 {test['top1_accuracy']:.1%}, oos recall {test['out_of_scope_recall']:.1%}, "
+        f"{ours['correct_answers_lost_vs_oracle']:.1%} fewer right than test-best; e5 judge "
+        f"{single['answered_correctly']:.1%} at {single['wrong_answer_rate']:.1%}; "
         f"neighbours only as before {before['answered_correctly']:.1%} right at {before['wrong_answer_rate']:.1%} wrong)"
     )
     if isinstance(r.get("rasa_diet"), dict) and "not_finished" in r["rasa_diet"]:
@@ -429,7 +466,8 @@ def demo_summary(r: dict) -> str:
             f"{m['wrong_answer_rate']:.1%} wrong / {m['out_of_scope_recall']:.0%} off-topic handed off"
             for lang, m in r[kind].items() if lang in ("en", "pl", "ru"))
 
-    return f"demo KB judged: {line('judged')}; neighbours only: {line('neighbours_only')}"
+    return (f"demo KB two-encoder judge: {line('two_encoder_judge')}; e5 judge: {line('judged')}; "
+            f"neighbours only: {line('neighbours_only')}")
 
 
 if __name__ == "__main__":

@@ -29,20 +29,16 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from bench.kb_datasets import Dataset, banking77, hint3_powerplay11, hwu64
-from bench.kb_quality import MAX_WRONG, CachedEncoder
+from bench.kb_datasets import Dataset
+from bench.kb_quality import DATASETS, MAX_WRONG, SECOND_ENCODER, CachedEncoder
 from kb_index.encoders import make_encoder
 from kb_index.judge import ArticleClassifier
 from kb_index.service import get_encoder
 from kb_index.settings import REPO_ROOT, load_kb_settings
-
-SECOND_ENCODER = {"type": "onnx", "model": "packaged:all-MiniLM-L6-v2"}
-DATASETS: dict[str, Callable[[], Dataset]] = {"hint3": hint3_powerplay11, "hwu64": hwu64, "banking77": banking77}
 
 
 def ceiling(predicted: np.ndarray, score: np.ndarray, gold: list[str | None], max_wrong: float = MAX_WRONG) -> float:
@@ -102,7 +98,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = load_kb_settings()
     first = CachedEncoder(get_encoder(settings.encoder), args.vectors_cache)
-    raw_second = make_encoder(SECOND_ENCODER)
+    raw_second = make_encoder({key: value for key, value in SECOND_ENCODER.items() if key != "languages"})
     second = CachedEncoder(raw_second, args.second_vectors_cache)
     result: dict = {"max_wrong": MAX_WRONG, "encoder": settings.encoder, "second_encoder": SECOND_ENCODER,
                     "ceiling": "share of answerable test questions answered right at the best test threshold"}

@@ -29,6 +29,8 @@ class Hit:
     dense: float  # the top-entries mean alone; the answer policy may judge on it (Thresholds.judge_on)
     # The learned probability that answering with this article is right (kb_index/judge.py); None without a judge.
     confidence: float | None = None
+    # The language of the article's entries that matched (an article is scored per language, kb_index/index.py).
+    lang: str | None = None
 
     def score_on(self, judge_on: JudgeOn) -> float:
         """The score the answer policy's bounds apply to."""

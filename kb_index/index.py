@@ -238,9 +238,9 @@ class Searcher:
                 dense = score = sum(best) / len(best)
                 if lexical is not None and key in self._lexical_column:
                     score += self._lexical_weight * float(lexical[row, self._lexical_column[key]])
-                article_id = key.split("@")[0]
+                article_id, lang = key.split("@")
                 if article_id not in best_hits or score > best_hits[article_id].score:
-                    best_hits[article_id] = Hit(article_id, score, matched[key], dense)
+                    best_hits[article_id] = Hit(article_id, score, matched[key], dense, lang=lang)
             hits = list(best_hits.values())
             results.append(sorted(hits, key=lambda h: h.score, reverse=True)[:k])
         return results
@@ -249,7 +249,8 @@ class Searcher:
 class KBIndex:
     """A loaded index version, ready to search."""
 
-    def __init__(self, directory: Path, encoder: Encoder):
+    def __init__(self, directory: Path, encoder: Encoder, second_encoder: Encoder | None = None):
+        """``second_encoder``: the judge's second encoder (meta ``judge_encoder_settings``), when it has one."""
         self.directory = directory
         self.meta: dict[str, Any] = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
         if self.meta.get("format") != FORMAT_VERSION:
@@ -266,6 +267,9 @@ class KBIndex:
         floor = APPROXIMATE_FETCH if search.get("type", "flat") != "flat" else MIN_FETCH
         self.searcher = Searcher(self.entries, index, lexical, self.meta["scoring"], floor)
         self.judge = Judge.load(directory)
+        self.second_encoder = second_encoder
+        if self.judge is not None and self.judge.second is not None and second_encoder is None:
+            raise ValueError(f"{directory}: its judge votes with a second encoder; open it with that encoder")
 
     @property
     def version(self) -> str:
@@ -307,11 +311,10 @@ class KBIndex:
 
     def search_vectors(self, vectors: np.ndarray, texts: list[str], k: int) -> list[list[Hit]]:
         """Search already encoded queries: the neighbours' scores, judged when the version has a judge."""
-        return judged_search(self.searcher, self.judge, vectors, texts, k)
-
-
-def judged_search(searcher: Searcher, judge: Judge | None, vectors: np.ndarray, texts: list[str], k: int) -> list[list[Hit]]:
-    """The ``k`` best articles per query: by confidence with a judge, else by the hybrid score."""
-    if judge is None:
-        return searcher.search_vectors(vectors, texts, k)
-    return judge.rerank(vectors, texts, searcher.search_vectors(vectors, texts, max(k, NEIGHBOURS)), k)
+        if self.judge is None:
+            return self.searcher.search_vectors(vectors, texts, k)
+        second = None
+        if self.judge.second is not None and self.second_encoder is not None:
+            with ENCODER_SECONDS.time():
+                second = self.second_encoder.encode(texts, kind="query")
+        return self.judge.rerank(vectors, texts, self.searcher.search_vectors(vectors, texts, max(k, NEIGHBOURS)), k, second)

@@ -19,6 +19,13 @@ version (no pickles, loaded in milliseconds):
     whole articles held out to play the unanswerable neighbouring topics that
     live traffic brings.
 
+A second encoder (``kb.judge_encoder``, e.g. MiniLM on ONNX Runtime, ~3 ms a
+question) may add a second classifier over its own vectors; its probability,
+lead and agreement with the first head become signals too, for questions in the
+languages it knows (MiniLM: English; elsewhere its signals are zero and an
+indicator says so, so it cannot hurt Polish or Russian questions). Two heads
+agreeing was the strongest signal measured on HWU64 (bench/kb_signals.py).
+
 The index ranks candidates (the neighbours' and the classifier's best) by that
 probability and reports it as ``Hit.confidence``; calibration then bounds it
 like any other score (``judge_on: confidence``). Measured in bench/kb_quality.py.
@@ -46,6 +53,8 @@ FEATURES = (
     "probability", "probability_lead", "log_probability", "dense", "dense_lead", "hybrid_lead", "lexical",
     "classifier_top", "neighbours_top", "both_top", "length",
 )
+# With a second encoder: whether it speaks the question's language, then its head's signals (0 when it does not).
+SECOND_FEATURES = ("second_used", "second_probability", "second_lead", "second_top", "heads_agree", "heads_mean")
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
@@ -106,16 +115,38 @@ class CorrectnessModel:
         return 1.0 / (1.0 + np.exp(-z))
 
 
-def candidates(hits: list[Hit], probabilities: np.ndarray, labels: tuple[str, ...], text: str) -> tuple[list[Hit], np.ndarray]:
-    """The candidate articles of one question (neighbours' best + classifier's best) and their signals."""
+@dataclass(frozen=True)
+class SecondHead:
+    """The second encoder's classifier probabilities for one question (None in rows outside its languages)."""
+
+    probabilities: np.ndarray | None
+    labels: tuple[str, ...]
+
+
+def _top(probabilities: np.ndarray, labels: tuple[str, ...]) -> list[str]:
+    return [labels[n] for n in np.argsort(-probabilities)[:CANDIDATES_EACH]]
+
+
+def _probability_and_lead(probabilities: np.ndarray, labels: tuple[str, ...], ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
     column = {label: n for n, label in enumerate(labels)}
+    p = np.array([probabilities[column[a]] if a in column else 0.0 for a in ids])
+    ordered = np.sort(probabilities)[::-1]
+    runner_up = ordered[1] if len(ordered) > 1 else 0.0
+    return p, np.where(p >= ordered[0], p - runner_up, p - ordered[0])
+
+
+def candidates(
+    hits: list[Hit], probabilities: np.ndarray, labels: tuple[str, ...], text: str, second: SecondHead | None = None
+) -> tuple[list[Hit], np.ndarray]:
+    """The candidate articles of one question (neighbours' best + the classifiers' best) and their signals."""
     by_id = {h.article_id: h for h in hits}
-    ranked = [labels[n] for n in np.argsort(-probabilities)[:CANDIDATES_EACH]]
-    ids = list(dict.fromkeys([h.article_id for h in hits[:CANDIDATES_EACH]] + ranked))
+    ranked = _top(probabilities, labels)
+    second_ranked = _top(second.probabilities, second.labels) if second and second.probabilities is not None else []
+    ids = list(dict.fromkeys([h.article_id for h in hits[:CANDIDATES_EACH]] + ranked + second_ranked))
     floor_dense = min((h.dense for h in hits), default=0.0)
     floor_hybrid = min((h.score for h in hits), default=0.0)
     found = [by_id.get(a) or Hit(a, floor_hybrid, "", floor_dense) for a in ids]
-    p = np.array([probabilities[column[a]] if a in column else 0.0 for a in ids])
+    p, p_lead = _probability_and_lead(probabilities, labels, ids)
     dense = np.array([h.dense for h in found])
     hybrid = np.array([h.score for h in found])
     top_neighbour = hits[0].article_id if hits else None
@@ -126,8 +157,6 @@ def candidates(hits: list[Hit], probabilities: np.ndarray, labels: tuple[str, ..
         best, second = np.sort(everything)[::-1][:2] if len(everything) > 1 else (everything[0], everything[0] - 1)
         return np.where(values >= best, values - second, values - best)
 
-    all_p = np.sort(probabilities)[::-1]
-    p_lead = np.where(p >= all_p[0], p - (all_p[1] if len(all_p) > 1 else 0.0), p - all_p[0])
     classifier_top = np.array([a == top_class for a in ids], dtype=float)
     neighbours_top = np.array([a == top_neighbour for a in ids], dtype=float)
     length = np.full(len(ids), np.log1p(len(text.split())))
@@ -136,20 +165,53 @@ def candidates(hits: list[Hit], probabilities: np.ndarray, labels: tuple[str, ..
         lead(hybrid, np.array([h.score for h in hits] or [0.0])), hybrid - dense,
         classifier_top, neighbours_top, classifier_top * neighbours_top, length,
     ])
-    return found, features
+    if second is None:
+        return found, features
+    if second.probabilities is None:  # a language the second encoder does not know: its vote is left out
+        return found, np.column_stack([features, np.zeros((len(ids), len(SECOND_FEATURES)))])
+    p2, p2_lead = _probability_and_lead(second.probabilities, second.labels, ids)
+    second_top = np.array([a == second_ranked[0] for a in ids], dtype=float)
+    extra = np.column_stack([np.ones(len(ids)), p2, p2_lead, second_top, second_top * classifier_top, (p + p2) / 2])
+    return found, np.column_stack([features, extra])
+
+
+def second_heads(
+    classifier: ArticleClassifier | None, vectors: np.ndarray | None, languages: Sequence[str | None], known: Sequence[str]
+) -> list[SecondHead | None]:
+    """Per question, the second head's probabilities where the second encoder knows the question's language."""
+    if classifier is None or vectors is None:
+        return [None] * len(languages)
+    probabilities = classifier.probabilities(vectors)
+    return [SecondHead(probabilities[n] if lang in known else None, classifier.labels) for n, lang in enumerate(languages)]
+
+
+def query_language(hits: list[Hit]) -> str | None:
+    """A live question's language, as far as the index can tell: that of the entries it matched best."""
+    return hits[0].lang if hits else None
 
 
 @dataclass(frozen=True)
 class Judge:
     classifier: ArticleClassifier
     correctness: CorrectnessModel
+    # The second encoder's classifier and the languages its vote counts in (kb.judge_encoder); None without one.
+    second: ArticleClassifier | None = None
+    second_languages: tuple[str, ...] = ()
 
-    def rerank(self, vectors: np.ndarray, texts: Sequence[str], results: Sequence[list[Hit]], k: int) -> list[list[Hit]]:
-        """Each question's candidates with their confidence, most likely right first, ``k`` of them."""
+    def rerank(
+        self, vectors: np.ndarray, texts: Sequence[str], results: Sequence[list[Hit]], k: int,
+        second_vectors: np.ndarray | None = None,
+    ) -> list[list[Hit]]:
+        """Each question's candidates with their confidence, most likely right first, ``k`` of them.
+
+        ``second_vectors``: the questions encoded by the second encoder (needed when the judge has one).
+        """
         probabilities = self.classifier.probabilities(vectors)
+        languages = [query_language(hits) for hits in results]
+        second = second_heads(self.second, second_vectors, languages, self.second_languages)
         judged = []
         for row, (text, hits) in enumerate(zip(texts, results, strict=True)):
-            found, features = candidates(hits, probabilities[row], self.classifier.labels, text)
+            found, features = candidates(hits, probabilities[row], self.classifier.labels, text, second[row])
             confidence = self.correctness.probability(features)
             order = np.argsort(-confidence, kind="stable")[:k]
             judged.append([replace(found[n], confidence=float(confidence[n])) for n in order])
@@ -157,9 +219,15 @@ class Judge:
 
     def save(self, directory: Path) -> None:
         c, m = self.classifier, self.correctness
+        second = {}
+        if self.second is not None:
+            s = self.second
+            second = {"s_labels": np.array(s.labels, dtype=str), "s_mean": s.mean, "s_scale": s.scale, "s_coef": s.coef,
+                      "s_intercept": s.intercept, "s_languages": np.array(self.second_languages, dtype=str)}
         np.savez(
             directory / JUDGE_FILE, labels=np.array(c.labels, dtype=str), c_mean=c.mean, c_scale=c.scale, c_coef=c.coef,
             c_intercept=c.intercept, m_mean=m.mean, m_scale=m.scale, m_coef=m.coef, m_intercept=np.array([m.intercept]),
+            **second,
         )
 
     @classmethod
@@ -172,4 +240,8 @@ class Judge:
             classifier = ArticleClassifier(tuple(str(x) for x in f["labels"]), f["c_mean"], f["c_scale"], f["c_coef"],
                                            f["c_intercept"])
             correctness = CorrectnessModel(f["m_mean"], f["m_scale"], f["m_coef"], float(f["m_intercept"][0]))
-        return cls(classifier, correctness)
+            if "s_labels" not in f:
+                return cls(classifier, correctness)
+            second = ArticleClassifier(tuple(str(x) for x in f["s_labels"]), f["s_mean"], f["s_scale"], f["s_coef"],
+                                       f["s_intercept"])
+            return cls(classifier, correctness, second, tuple(str(x) for x in f["s_languages"]))

@@ -26,7 +26,7 @@ from kb_index.calibration import (
 )
 from kb_index.evaluation import LabelledQuery
 from kb_index.hits import Entry, Hit
-from kb_index.judge import NEIGHBOURS, ArticleClassifier, CorrectnessModel, Judge, candidates
+from kb_index.judge import NEIGHBOURS, ArticleClassifier, CorrectnessModel, Judge, candidates, query_language, second_heads
 
 # Unanswerable share assumed when the shop's traffic cannot tell (no logged questions yet): the
 # worst case the traffic bound allows. 0.5 broke the 5 % bound on HINT3 (69 % unanswerable).
@@ -51,9 +51,14 @@ def question_rows(entries: Sequence[Entry], rows: Sequence[int]) -> list[int]:
 
 
 def learn_judge(
-    entries: Sequence[Entry], vectors: np.ndarray, scoring: dict, plan: SelfCalibrationPlan | None = None, k: int = 3
+    entries: Sequence[Entry], vectors: np.ndarray, scoring: dict, plan: SelfCalibrationPlan | None = None, k: int = 3,
+    second_vectors: np.ndarray | None = None, second_languages: Sequence[str] = (),
 ) -> Learned | None:
-    """The judge of a KB (None when it has too few questions to learn from)."""
+    """The judge of a KB (None when it has too few questions to learn from).
+
+    ``second_vectors``: the entries encoded by a second encoder (row for row), whose
+    classifier votes for questions in ``second_languages``.
+    """
     plan = plan or SelfCalibrationPlan()
     trained = question_rows(entries, range(len(entries)))
     if len({entries[n].article_id for n in trained}) < 2:
@@ -63,14 +68,20 @@ def learn_judge(
         kept = question_rows(entries, fold.kept)
         if len({entries[n].article_id for n in kept}) < 2:
             continue
-        classifier = ArticleClassifier.fit(vectors[kept], [entries[n].article_id for n in kept])
+        kept_labels = [entries[n].article_id for n in kept]
+        classifier = ArticleClassifier.fit(vectors[kept], kept_labels)
         rows = [n for n, _ in fold.asked]
         texts = [entries[n].text for n in rows]
         neighbours = fold_searcher(entries, vectors, fold, scoring).search_vectors(vectors[rows], texts, NEIGHBOURS)
         probabilities = classifier.probabilities(vectors[rows])
+        second = second_heads(
+            None if second_vectors is None else ArticleClassifier.fit(second_vectors[kept], kept_labels),
+            None if second_vectors is None else second_vectors[rows], [query_language(h) for h in neighbours],
+            second_languages,
+        )
         queries, found, features, right = [], [], [], []
         for i, (n, label) in enumerate(fold.asked):
-            hits, signals = candidates(neighbours[i], probabilities[i], classifier.labels, texts[i])
+            hits, signals = candidates(neighbours[i], probabilities[i], classifier.labels, texts[i], second[i])
             queries.append(LabelledQuery(entries[n].text, label, entries[n].lang))
             found.append(hits)
             features.append(signals)
@@ -96,8 +107,10 @@ def learn_judge(
             order = np.argsort(-confidence, kind="stable")[:k]
             results.append([replace(hits[n], confidence=float(confidence[n])) for n in order])
         queries += fold_queries
-    classifier = ArticleClassifier.fit(vectors[trained], [entries[n].article_id for n in trained])
-    return Learned(Judge(classifier, correctness), queries, results)
+    trained_labels = [entries[n].article_id for n in trained]
+    classifier = ArticleClassifier.fit(vectors[trained], trained_labels)
+    second_classifier = None if second_vectors is None else ArticleClassifier.fit(second_vectors[trained], trained_labels)
+    return Learned(Judge(classifier, correctness, second_classifier, tuple(second_languages)), queries, results)
 
 
 def self_calibrate_judged(

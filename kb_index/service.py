@@ -55,8 +55,14 @@ def open_index(settings: KBSettings, version: str | None = None) -> KBIndex:
     directory = store.versions_dir / version if version else store.live_dir()
     if directory is None or not (directory / META_FILE).exists():
         raise FileNotFoundError(f"no KB index at {settings.index_dir}; run `python -m kb_index build`")
+    return open_version(directory)
+
+
+def open_version(directory: Path, encoder: Encoder | None = None) -> KBIndex:
+    """An index version's folder, with the encoder(s) it was built with (``encoder`` if given)."""
     meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
-    return KBIndex(directory, get_encoder(meta["encoder_settings"]))
+    second = meta.get("judge_encoder_settings")
+    return KBIndex(directory, encoder or get_encoder(meta["encoder_settings"]), get_encoder(second) if second else None)
 
 
 @dataclass(frozen=True)
@@ -106,9 +112,9 @@ def build(settings: KBSettings, *, full: bool = False, publish: bool = True, pro
             )
             if settings.judge:
                 learn(scratch, encoder, settings)
-            thresholds = (
-                calibrate_on_queries(KBIndex(scratch, encoder), calibration_queries, settings, live) if calibration_key else None
-            )
+            thresholds = None
+            if calibration_key:
+                thresholds = calibrate_on_queries(open_version(scratch, encoder), calibration_queries, settings, live)
             if thresholds is not None:
                 write_meta(scratch, read_meta(scratch) | {"thresholds": thresholds, "calibration_fingerprint": calibration_key})
             elif live is not None and "thresholds" in live.meta and live.meta["scoring"] == settings.scoring:
@@ -123,16 +129,27 @@ def build(settings: KBSettings, *, full: bool = False, publish: bool = True, pro
     return BuildResult(version, publish, False, len(articles), counts["embedded"], counts["reused"])
 
 
-def learn(directory: Path, encoder: Encoder, settings: KBSettings) -> Learned | None:
+def learn(directory: Path, encoder: Encoder, settings: KBSettings, second_encoder: Encoder | None = None) -> Learned | None:
     """Train the version's judge on its own questions (kb_index/judge.py) and store it with the version.
 
+    With ``kb.judge_encoder`` the entries are also encoded by that second encoder
+    (``second_encoder``, default the configured one) for its classifier.
     Returns what was learned (with its fold questions, for self-calibration); None for a KB too small to learn from.
     """
     index = KBIndex(directory, encoder)
     plan = SelfCalibrationPlan(duplicate_similarity=encoder.near_duplicate)
-    learned = learn_judge(index.entries, index.vectors, settings.scoring, plan, settings.max_suggestions)
+    second = settings.judge_encoder_settings
+    second_vectors, languages = None, ()
+    if second is not None:
+        own, languages = second
+        second_encoder = second_encoder or get_encoder(own)
+        second_vectors = second_encoder.encode([e.text for e in index.entries], kind="query")
+    learned = learn_judge(index.entries, index.vectors, settings.scoring, plan, settings.max_suggestions,
+                          second_vectors, languages)
     if learned is not None:
         learned.judge.save(directory)
+        if second is not None:
+            write_meta(directory, read_meta(directory) | {"judge_encoder_settings": second[0]})
     return learned
 
 

@@ -70,6 +70,17 @@ class KBSettings:
     live_labels_min_per_language: int = 30
     # Train a judge (classifier + correctness model, kb_index/judge.py) with every build and rank by it.
     judge: bool = False
+    # A second encoder whose own classifier votes in the judge (its settings plus ``languages``, the languages
+    # its vote counts in); None = the judge uses the configured encoder alone.
+    judge_encoder: dict[str, Any] | None = None
+
+    @property
+    def judge_encoder_settings(self) -> tuple[dict[str, Any], tuple[str, ...]] | None:
+        """The second encoder's own settings and the languages it votes in."""
+        if not self.judge_encoder:
+            return None
+        own = {key: value for key, value in self.judge_encoder.items() if key != "languages"}
+        return own, tuple(self.judge_encoder.get("languages") or ("en",))
 
     @property
     def source_paths(self) -> tuple[Path, ...]:
@@ -125,4 +136,5 @@ def load_kb_settings(path: Path | None = None) -> KBSettings:
         live_labels=resolve("KB_LIVE_LABELS", calibration["live_labels"]) if calibration.get("live_labels") else None,
         live_labels_min_per_language=int(calibration.get("live_labels_min_per_language", 30)),
         judge=bool(kb.get("judge", False)),
+        judge_encoder=dict(kb["judge_encoder"]) if kb.get("judge_encoder") else None,
     )

@@ -75,3 +75,38 @@ def test_the_policy_judges_on_confidence_when_told():
     hit = Hit("a", 0.9, "", 0.8, confidence=0.4)
     assert hit.score_on("confidence") == 0.4 and hit.score_on("dense") == 0.8 and hit.score_on("hybrid") == 0.9
     assert Hit("a", 0.9, "", 0.8).score_on("confidence") == 0.9  # a version without a judge: its hybrid score
+
+
+@pytest.fixture
+def two_encoders(settings, tmp_path):
+    second = {"type": "onnx", "model": "packaged:all-MiniLM-L6-v2", "cache_dir": str(tmp_path / "encoders"),
+              "languages": ["en"]}
+    settings = replace(settings, judge=True, judge_encoder=second)
+    build(settings)
+    return settings, open_index(settings)
+
+
+def test_a_second_encoder_votes_in_the_judge_and_is_loaded_with_the_version(two_encoders):
+    settings, index = two_encoders
+    assert index.meta["judge_encoder_settings"]["type"] == "onnx" and index.second_encoder is not None
+    assert index.judge.second is not None and index.judge.second_languages == ("en",)
+    again = Judge.load(index.directory)
+    assert again.second.labels == index.judge.second.labels and again.second_languages == ("en",)
+    hits = index.search("I would like to send my order back", k=3)
+    assert hits[0].article_id == "returns" and hits[0].lang == "en"
+    assert index.search("what is the capital of australia", k=3)[0].confidence < hits[0].confidence
+
+
+def test_the_second_encoder_cannot_sway_a_question_in_a_language_it_does_not_know(two_encoders):
+    _, index = two_encoders
+    texts = ["I would like to send my order back"]
+    vectors = index.encode_queries(texts)
+    neighbours = index.searcher.search_vectors(vectors, texts, 10)
+    right = index.second_encoder.encode(texts, kind="query")
+    noise = np.random.default_rng(0).normal(size=right.shape).astype(np.float32)
+    english = [h.confidence for h in index.judge.rerank(vectors, texts, neighbours, 3, right)[0]]
+    assert english != [h.confidence for h in index.judge.rerank(vectors, texts, neighbours, 3, noise)[0]]
+    # The same neighbours found in Polish entries: the second head's vote is left out, whatever its vectors say.
+    polish = [[replace(h, lang="pl") for h in neighbours[0]]]
+    assert ([h.confidence for h in index.judge.rerank(vectors, texts, polish, 3, right)[0]]
+            == [h.confidence for h in index.judge.rerank(vectors, texts, polish, 3, noise)[0]])
