@@ -154,6 +154,19 @@ def test_an_agents_image_or_pdf_arrives_as_the_platforms_own_media_message(chann
     assert anna.end(handoff_id).endswith("notice=ended")
 
 
+@pytest.mark.parametrize("channel", list(CHATS))
+def test_an_agents_file_the_platform_does_not_take_shows_not_sent_and_is_not_kept(channel, assistant: Assistant, anna):
+    chat = CHATS[channel](assistant)
+    handoff_id = handed_over(chat, anna)
+    chat.fail_next(500, 500, 500, 500)  # every attempt within the retry bound
+    refused = anna.send_file(handoff_id, "parcel-label.png", PNG)
+    assert refused.status_code == 502 and "Not sent" in refused.json()["error"]
+    assert not any(m["attachment"] for m in anna.updates(handoff_id)["messages"])
+    assert anna.send_file(handoff_id, "parcel-label.png", PNG).status_code == 201
+    assert [m["attachment"]["filename"] for m in anna.updates(handoff_id)["messages"] if m["attachment"]] == ["parcel-label.png"]
+    assert anna.end(handoff_id).endswith("notice=ended")
+
+
 SECOND_JPEG = JPEG[:-2] + b"second photo\xff\xd9"
 
 
