@@ -34,7 +34,8 @@ async def reply_as_agent(engine: AsyncEngine, rasa: RasaClient, handoff: dict, a
         return await handoffs.append_message(connection, handoff["id"], Line("agent", text, now, agent.display_name), agent.id)
 
 
-# Channels whose connector shows an agent's file (the widget); the others get it as a link (rules.public_link).
+# Channels whose connector fetches an agent's file with the shopper's token (the widget); a messenger's
+# connector hands the platform the file's public address (rules.public_link) to fetch it from.
 FILE_CHANNELS = frozenset({"socketio"})
 
 
@@ -46,24 +47,28 @@ async def send_agent_file(engine: AsyncEngine, rasa: RasaClient, rules: Attachme
                           name: str | None, data: bytes, now: datetime) -> dict:
     """Keep an agent's image or PDF, deliver it through Rasa, then add it to the transcript; the message with its file.
 
-    The file is stored before it is delivered: the widget (or a messenger fetching the link) asks for
-    it as soon as the message arrives. Raises AttachmentRefused for a file the rules do not take and
-    RasaError when Rasa did not take it; either way nothing is kept, as for a text reply.
+    The file is stored before it is delivered: the widget (or a messenger platform fetching the link)
+    asks for it as soon as the message arrives. A messenger gets the platform's own media message
+    (bot/channels/messaging.py: PlatformOutput.send_attachment), which needs ``attachments.public_url``.
+    Raises AttachmentRefused for a file the rules do not take and RasaError when Rasa did not take it;
+    either way nothing is kept, as for a text reply.
     """
+    messenger = handoff["channel"] not in FILE_CHANNELS
+    if messenger and not rules.settings.public_url:
+        raise AttachmentRefused("channel", "set attachments.public_url (ATTACHMENTS_PUBLIC_URL) "
+                                           "to send files to messenger conversations")
     row = new_attachment(rules, handoff["sender_id"], "file", name, data, now)
-    link = rules.public_link(handoff["sender_id"], row["id"])
-    if handoff["channel"] not in FILE_CHANNELS and link is None:
-        raise AttachmentRefused("channel", "files can be sent to conversations in the website chat only")
     label = f"[{row['kind']}] {row['filename']}"
+    payload: dict = {"type": "image" if row["kind"] == "photo" else "file", "payload": describe(row)}
+    if messenger:
+        payload.update(link=rules.public_link(handoff["sender_id"], row["id"]),
+                       caption=f"{agent.display_name}: {row['filename']}")
+    else:
+        payload["payload"]["token"] = rules.token(handoff["sender_id"])
     async with engine.begin() as connection:
         await insert_unlinked(connection, row)
     try:
-        if handoff["channel"] in FILE_CHANNELS:
-            payload = {"type": "image" if row["kind"] == "photo" else "file",
-                       "payload": {**describe(row), "token": rules.token(handoff["sender_id"])}}
-            await rasa.send_agent_file(handoff["sender_id"], agent.display_name, label, payload)
-        else:  # a messenger: its connector sends text, so the file goes as its link
-            await rasa.send_agent_reply(handoff["sender_id"], agent.display_name, f"{row['filename']}: {link}")
+        await rasa.send_agent_file(handoff["sender_id"], agent.display_name, label, payload)
     except BaseException:
         async with engine.begin() as connection:
             await delete_attachment(connection, row["id"])

@@ -7,7 +7,8 @@ WhatsApp: verify-token handshake, ``X-Hub-Signature-256``; the page's messaging 
 messages, delivery and read receipts are ignored.
 
 Buttons become quick replies (at most 13, titles of 20 characters; the payload is kept whole).
-Texts are split at 2000 characters. An agent's reply is tagged ``HUMAN_AGENT``, which
+Texts are split at 2000 characters. An agent's image or PDF goes as an attachment Meta fetches
+from its public link (``is_reusable: false``), its caption as a text before it. An agent's reply is tagged ``HUMAN_AGENT``, which
 Messenger accepts for 7 days after the shopper's last message instead of 24 hours.
 During a handoff an attachment reaches the agent (its CDN ``payload.url``; bot/channels/media.py).
 """
@@ -20,7 +21,7 @@ import aiohttp
 
 from bot.channels.common import platform_id, sender_id, shorten, split_text
 from bot.channels.media import Media, download
-from bot.channels.messaging import Incoming, PlatformOutput
+from bot.channels.messaging import Incoming, OutgoingFile, PlatformOutput
 from bot.channels.meta import MetaWebhookInput
 
 MAX_QUICK_REPLIES = 13
@@ -29,6 +30,8 @@ MAX_QUICK_REPLY_TITLE = 20
 
 class MessengerOutput(PlatformOutput):
     channel: MessengerInput
+    #: Attachment types sent as the platform's own (Instagram takes no file attachments).
+    attachment_types: frozenset[str] = frozenset({"image", "file"})
 
     @classmethod
     def name(cls) -> str:
@@ -45,19 +48,31 @@ class MessengerOutput(PlatformOutput):
         ]
         await self._send(recipient_id, text, quick_replies, kwargs)
 
+    async def send_file(self, recipient_id: str, outgoing: OutgoingFile, **kwargs: Any) -> None:
+        kind = "image" if outgoing.image else "file"
+        if kind not in self.attachment_types:
+            await super().send_file(recipient_id, outgoing, **kwargs)
+            return
+        # An attachment carries no text: the caption goes first, as its own message.
+        await self._send(recipient_id, outgoing.caption, None, kwargs)
+        attachment = {"type": kind, "payload": {"url": outgoing.link, "is_reusable": False}}
+        await self._deliver(recipient_id, {"attachment": attachment}, bool(kwargs.get("from_agent")))
+
     async def _send(self, recipient_id: str, text: str, quick_replies: list[dict[str, str]] | None,
                     kwargs: dict[str, Any]) -> None:
-        agent = bool(kwargs.get("from_agent"))
-        tagging = {"messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT"} if agent else {"messaging_type": "RESPONSE"}
         parts = split_text(text, self.channel.max_text) or [text]
         for number, part in enumerate(parts, 1):
             message: dict[str, Any] = {"text": part}
             if quick_replies and number == len(parts):
                 message["quick_replies"] = quick_replies
-            payload = {"recipient": {"id": platform_id(recipient_id)}, **tagging, "message": message}
-            await self.channel.deliver("messages", f"{self.channel.base_url}/me/messages", payload,
-                                       {"Authorization": f"Bearer {self.channel.settings['page_token']}"},  # type: ignore[index]
-                                       must_arrive=agent)
+            await self._deliver(recipient_id, message, bool(kwargs.get("from_agent")))
+
+    async def _deliver(self, recipient_id: str, message: dict[str, Any], agent: bool) -> None:
+        tagging = {"messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT"} if agent else {"messaging_type": "RESPONSE"}
+        payload = {"recipient": {"id": platform_id(recipient_id)}, **tagging, "message": message}
+        await self.channel.deliver("messages", f"{self.channel.base_url}/me/messages", payload,
+                                   {"Authorization": f"Bearer {self.channel.settings['page_token']}"},  # type: ignore[index]
+                                   must_arrive=agent)
 
 
 class MessengerInput(MetaWebhookInput):

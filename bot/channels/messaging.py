@@ -18,7 +18,10 @@ This module does the rest the same way for all of them:
   platform's retry-after), and dropped after a bound with a log line that names the channel
   and the failure, never the shopper or the text;
 - long texts are split where the platform's limit allows, at paragraph, line or word
-  boundaries.
+  boundaries;
+- an agent's image or PDF (desk/operations.py::send_agent_file, with ``attachments.public_url``)
+  goes as the platform's own media message, fetched by the platform from its public link
+  (:meth:`PlatformOutput.send_file`); what a platform cannot take goes as "caption: link".
 """
 
 from __future__ import annotations
@@ -132,6 +135,30 @@ class PlatformClient:
                       "the retry bound" if reply.retryable else "a refusal", reply.status or "unreachable")
             raise DeliveryFailed(self.channel, method, reply)
         return reply.body
+
+
+@dataclass(frozen=True)
+class OutgoingFile:
+    """An agent's file for a messenger, as the desk describes it in the bot event's attachment."""
+
+    link: str  # its public address, with the shopper's token: the platform fetches it from there
+    filename: str
+    content_type: str
+    image: bool
+    caption: str  # "Anna: label.pdf"
+
+    @classmethod
+    def of(cls, attachment: Any) -> OutgoingFile | None:
+        """None for an attachment that is not the desk's file for a messenger (no public link)."""
+        if not isinstance(attachment, dict) or not str(attachment.get("link") or "").startswith(("https://", "http://")):
+            return None
+        payload = attachment.get("payload") if isinstance(attachment.get("payload"), dict) else {}
+        return cls(str(attachment["link"]), str(payload.get("filename") or "file"), str(payload.get("content_type") or ""),
+                   bool(payload.get("image")), str(attachment.get("caption") or payload.get("filename") or ""))
+
+    @property
+    def as_text(self) -> str:
+        return f"{self.caption}: {self.link}"
 
 
 @dataclass
@@ -322,3 +349,16 @@ class PlatformOutput(OutputChannel):
     @classmethod
     def name(cls) -> str:
         raise NotImplementedError
+
+    async def send_attachment(self, recipient_id: str, attachment: dict[str, Any], **kwargs: Any) -> None:
+        """An agent's file (the desk's bot event): the platform's media message; Rasa's default would send the dict as text."""
+        outgoing = OutgoingFile.of(attachment)
+        if outgoing is None:
+            log.warning("%s: an attachment without a public link was not sent", self.name())
+            return
+        kwargs.pop("text", None)  # the event's empty text: Rasa passes it on with the rest of the message
+        await self.send_file(recipient_id, outgoing, **kwargs)
+
+    async def send_file(self, recipient_id: str, outgoing: OutgoingFile, **kwargs: Any) -> None:
+        """Send the file as the platform's media; by default (a platform or type it cannot take) as its link."""
+        await self.send_text_message(recipient_id, outgoing.as_text, **kwargs)

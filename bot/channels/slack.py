@@ -37,13 +37,14 @@ from sanic.response import HTTPResponse
 
 from bot.channels.common import platform_id, sender_id, shorten, split_text
 from bot.channels.media import Media, MediaUnavailable, download, kind_of
-from bot.channels.messaging import Incoming, PlatformOutput, WebhookInput, api_url
+from bot.channels.messaging import Incoming, OutgoingFile, PlatformOutput, WebhookInput, api_url
 
 MAX_TEXT = 4000
 MAX_SECTION_TEXT = 3000
 MAX_BUTTONS = 25
 MAX_BUTTON_TEXT = 75
 MAX_BUTTON_VALUE = 2000
+MAX_IMAGE_TITLE = 2000
 REPLAY_WINDOW_S = 5 * 60
 SIGNATURE_HEADER = "X-Slack-Signature"
 TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
@@ -97,6 +98,16 @@ class SlackOutput(PlatformOutput):
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         block = {"type": "image", "image_url": image, "alt_text": "image"}
         await self._post(recipient_id, {"text": escaped(image), "blocks": [block]}, kwargs)
+
+    async def send_file(self, recipient_id: str, outgoing: OutgoingFile, **kwargs: Any) -> None:
+        # Slack fetches an image block's URL itself; a PDF is a link the shopper opens.
+        caption = {"type": "plain_text", "text": shorten(outgoing.caption, MAX_IMAGE_TITLE), "emoji": True}
+        if outgoing.image:
+            block = {"type": "image", "image_url": outgoing.link, "alt_text": outgoing.filename, "title": caption}
+        else:
+            link = f"<{outgoing.link}|{escaped(outgoing.filename)}>"
+            block = {"type": "section", "text": {"type": "mrkdwn", "text": f"{escaped(outgoing.caption)}\n{link}"}}
+        await self._post(recipient_id, {"text": escaped(outgoing.caption), "blocks": [block]}, kwargs)
 
     async def _post(self, recipient_id: str, message: dict[str, Any], kwargs: dict[str, Any]) -> None:
         await self.channel.call("chat.postMessage", {"channel": platform_id(recipient_id), **message},

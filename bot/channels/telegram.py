@@ -31,11 +31,12 @@ import aiohttp
 import yaml
 from sanic.request import Request
 
-from bot.channels.common import platform_id, sender_id, split_text
+from bot.channels.common import platform_id, sender_id, shorten, split_text
 from bot.channels.media import Media, MediaUnavailable, download
-from bot.channels.messaging import DeliveryFailed, Incoming, PlatformOutput, WebhookInput
+from bot.channels.messaging import DeliveryFailed, Incoming, OutgoingFile, PlatformOutput, WebhookInput
 
 MAX_TEXT = 4096
+MAX_CAPTION = 1024
 MAX_CALLBACK_BYTES = 64
 KEPT_PAYLOADS = 10_000
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -83,6 +84,12 @@ class TelegramOutput(PlatformOutput):
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         await self.channel.call("sendPhoto", {"chat_id": platform_id(recipient_id), "photo": image}, kwargs)
+
+    async def send_file(self, recipient_id: str, outgoing: OutgoingFile, **kwargs: Any) -> None:
+        # By URL Telegram fetches the file itself (sendDocument takes PDF and ZIP that way).
+        method, field = ("sendPhoto", "photo") if outgoing.image else ("sendDocument", "document")
+        message = {"chat_id": platform_id(recipient_id), field: outgoing.link, "caption": shorten(outgoing.caption, MAX_CAPTION)}
+        await self.channel.call(method, message, kwargs)
 
     def _button(self, button: dict[str, Any]) -> dict[str, str]:
         payload = str(button.get("url") or button.get("payload") or button["title"])

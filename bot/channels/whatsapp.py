@@ -28,7 +28,7 @@ import aiohttp
 
 from bot.channels.common import platform_id, sender_id, shorten, split_text
 from bot.channels.media import Media, MediaUnavailable, download
-from bot.channels.messaging import Incoming, PlatformOutput
+from bot.channels.messaging import Incoming, OutgoingFile, PlatformOutput
 from bot.channels.meta import MetaWebhookInput
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,9 @@ MAX_ROW_TITLE = 24
 MAX_ROW_DESCRIPTION = 72
 # The list message's own button needs a label; a symbol reads the same in every language.
 LIST_BUTTON = "☰"
+# What WhatsApp takes by link: images as JPEG or PNG, documents as PDF (among others we never send).
+IMAGE_TYPES = {"image/jpeg", "image/png"}
+DOCUMENT_TYPES = {"application/pdf"}
 # Message types carrying a media id, and what the agent is told it is.
 MEDIA_KINDS = {"image": "photo", "document": "file", "audio": "voice", "video": "video", "sticker": "sticker"}
 
@@ -80,6 +83,17 @@ class WhatsAppOutput(PlatformOutput):
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         await self._send(recipient_id, {"type": "image", "image": {"link": image}}, kwargs)
+
+    async def send_file(self, recipient_id: str, outgoing: OutgoingFile, **kwargs: Any) -> None:
+        caption = shorten(outgoing.caption, MAX_BODY)
+        if outgoing.content_type in IMAGE_TYPES:
+            message = {"type": "image", "image": {"link": outgoing.link, "caption": caption}}
+        elif outgoing.content_type in DOCUMENT_TYPES:
+            message = {"type": "document", "document": {"link": outgoing.link, "caption": caption, "filename": outgoing.filename}}
+        else:
+            await super().send_file(recipient_id, outgoing, **kwargs)
+            return
+        await self._send(recipient_id, message, kwargs)
 
     async def _send(self, recipient_id: str, message: dict[str, Any], kwargs: dict[str, Any]) -> None:
         payload = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": platform_id(recipient_id), **message}

@@ -47,7 +47,7 @@ async def upload(request: web.Request) -> web.Response:
     if handoff["status"] != "active" or handoff["claimed_by"] != agent.id:
         return _refused(409, "Only the agent who took this conversation can do that.")
     if not can_send_files(desk.files, handoff["channel"]):
-        return _refused(409, "Files can be sent to conversations in the website chat only; send a text reply instead.")
+        return _refused(409, "To send files to messenger conversations, set attachments.public_url; send a text reply instead.")
     # Read as a stream: the app's body limit is for forms (a chunked body is cut off here).
     data = await request.content.read(desk.files.settings.max_bytes + 1)
     try:

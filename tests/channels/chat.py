@@ -42,6 +42,11 @@ class ChannelChat:
         raise NotImplementedError
 
     @staticmethod
+    def media_of(message: dict[str, Any]) -> tuple[str, str, str] | None:
+        """A sent media message as (``image`` or ``document``, the URL the platform fetches, its caption); None for the rest."""
+        raise NotImplementedError
+
+    @staticmethod
     def titles_of(message: dict[str, Any]) -> list[str]:
         """The titles of a sent message's buttons (inline keyboard, reply buttons, quick replies...)."""
         raise NotImplementedError

@@ -16,7 +16,7 @@ from tests.desk.agent_client import AgentClient
 from tests.desk.desk_process import BOT_TOKEN, DeskProcess, desk_env, start_desk
 from tests.desk.support import PASSWORD
 from tests.desk.test_handoff_e2e import project_config_always_open
-from tests.fakes.fake_messenger import FakeMessenger
+from tests.fakes.fake_messenger import INSTAGRAM_ATTACHMENTS, FakeMessenger
 from tests.fakes.fake_slack import FakeSlack
 from tests.fakes.fake_telegram import FakeTelegram
 from tests.fakes.fake_whatsapp import FakeWhatsApp
@@ -59,7 +59,8 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     workdir = tmp_path_factory.mktemp("channels")
     config = project_config_always_open(workdir)
     telegram, whatsapp, slack = FakeTelegram(), FakeWhatsApp(), FakeSlack()
-    messengers = {"facebook": FakeMessenger("EAAB-fake-page-token", 2000), "instagram": FakeMessenger("IGQ-fake-token", 1000)}
+    messengers = {"facebook": FakeMessenger("EAAB-fake-page-token", 2000),
+                  "instagram": FakeMessenger("IGQ-fake-token", 1000, INSTAGRAM_ATTACHMENTS)}
     desk_port = free_port()
     shared = {"ASSISTANT_CONFIG": str(config), "EVENT_BROKER_DB": str(workdir / "events.db"),
               "DESK_DATABASE": f"sqlite:///{workdir / 'desk.db'}"}
@@ -89,7 +90,9 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
             workdir, {**shared, **channels, "DESK_URL": f"http://127.0.0.1:{desk_port}", "DESK_BOT_TOKEN": BOT_TOKEN}
         )
         try:
-            env = {**os.environ, **desk_env(config, stack.rasa_url, stack.token), **shared}
+            # Agents' files reach messengers by a link the platform fetches: Rasa's socket.io channel serves it.
+            env = {**os.environ, **desk_env(config, stack.rasa_url, stack.token), **shared,
+                   "ATTACHMENTS_PUBLIC_URL": stack.rasa_url}
             desk = start_desk(env, desk_port)
             try:
                 yield Assistant(stack, desk, telegram, whatsapp, messengers, slack, {**env, **channels})

@@ -42,6 +42,14 @@ class MessengerChat(ChannelChat):
     def text_of(message: dict[str, Any]) -> str:
         return message["message"]["text"]
 
+    @staticmethod
+    def media_of(message: dict[str, Any]) -> tuple[str, str, str] | None:
+        attachment = message["message"].get("attachment")
+        if attachment is None:
+            return None
+        # No caption on an attachment: the connector sends it as a text before.
+        return {"file": "document"}.get(attachment["type"], attachment["type"]), attachment["payload"]["url"], ""
+
     def update(self, **event: Any) -> dict[str, Any]:
         """A webhook with one messaging event from this shopper, as Meta sends it."""
         now = int(time.time() * 1000)

@@ -7,6 +7,7 @@ import hmac
 import html
 import json
 import random
+import re
 import string
 import time
 import uuid
@@ -68,6 +69,15 @@ class SlackChat(ChannelChat):
     @staticmethod
     def text_of(message: dict[str, Any]) -> str:
         return html.unescape(message["text"])
+
+    @staticmethod
+    def media_of(message: dict[str, Any]) -> tuple[str, str, str] | None:
+        blocks = message.get("blocks") or [{}]
+        caption = html.unescape(message["text"])
+        if blocks[0].get("type") == "image":
+            return "image", blocks[0]["image_url"], caption
+        link = re.search(r"<(https?://[^|>]+)\|", (blocks[0].get("text") or {}).get("text", ""))
+        return ("document", html.unescape(link.group(1)), caption) if link else None
 
     def event(self, **event: Any) -> dict[str, Any]:
         """An ``event_callback`` with one message event in this DM, as Slack sends it."""

@@ -38,6 +38,11 @@ class TelegramChat(ChannelChat):
     def text_of(message: dict[str, Any]) -> str:
         return message.get("text", "")
 
+    @staticmethod
+    def media_of(message: dict[str, Any]) -> tuple[str, str, str] | None:
+        kind = {"sendPhoto": "photo", "sendDocument": "document"}.get(message["method"])
+        return None if kind is None else ("image" if kind == "photo" else kind, message[kind], message.get("caption", ""))
+
     def message_update(self, text: str | None = None, **content: Any) -> dict[str, Any]:
         user = {"id": self.chat_id, "is_bot": False, "first_name": "Shopper", "language_code": "en"}
         message = {"message_id": random.randrange(1, 10**6), "from": user, "date": 1764600000,

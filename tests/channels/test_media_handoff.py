@@ -23,6 +23,8 @@ from tests.desk.desk_process import BOT_TOKEN
 # The start of a real JPEG (what the desk's type check reads), then filler.
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + bytes(range(256)) * 8 + b"\xff\xd9"
 HTML_AS_JPEG = b"<html><script>alert(document.cookie)</script></html>"
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 2
+PDF = b"%PDF-1.7\n" + bytes(range(256)) * 2
 
 
 def photo_updates(assistant: Assistant, chat: ChannelChat, contents: list[bytes], caption: str) -> list[dict[str, Any]]:
@@ -120,6 +122,48 @@ def test_a_photo_during_a_handoff_shows_in_the_desk_for_signed_in_agents_only(ch
     assert served.headers["Content-Type"] == "image/jpeg" and served.headers["X-Content-Type-Options"] == "nosniff"
     stranger = httpx.get(assistant.desk.url + attachment["url"], timeout=30)
     assert stranger.status_code == 401 and stranger.content != JPEG
+    assert anna.end(handoff_id).endswith("notice=ended")
+
+
+@pytest.mark.parametrize("channel", list(CHATS))
+@pytest.mark.parametrize("name,content", [("parcel-label.png", PNG), ("return-label.pdf", PDF)])
+def test_an_agents_image_or_pdf_arrives_as_the_platforms_own_media_message(channel, name, content, assistant: Assistant,
+                                                                             anna):
+    chat = CHATS[channel](assistant)
+    handoff_id = handed_over(chat, anna)
+    before = len(chat.sent())
+    answer = anna.send_file(handoff_id, name, content)
+    assert answer.status_code == 201, answer.text
+    new = chat.sent()[before:]
+    media = [found for found in map(chat.media_of, new) if found is not None]
+    texts = [chat.text_of(message) for message in new if chat.media_of(message) is None]
+    caption = f"Anna: {name}"
+    if channel == "instagram" and name.endswith(".pdf"):  # Instagram's Send API takes no documents
+        assert media == [] and len(texts) == 1 and texts[0].startswith(caption + ": http")
+        url = texts[0].removeprefix(caption + ": ")
+    else:
+        [(kind, url, shown_caption)] = media
+        assert kind == ("image" if name.endswith(".png") else "document")
+        # Messenger's attachments carry no text: the caption is the message before.
+        assert shown_caption == caption if channel not in ("facebook", "instagram") else texts == [caption]
+    assert url.startswith(assistant.stack.rasa_url + "/webhooks/socketio/attachments/")
+    fetched = httpx.get(url, timeout=30)  # as the platform fetches it
+    assert fetched.status_code == 200 and fetched.content == content
+    assert fetched.headers["Content-Type"] == ("image/png" if name.endswith(".png") else "application/pdf")
+    assert httpx.get(url.split("?")[0], timeout=30).status_code != 200  # not without the shopper's token
+    assert anna.end(handoff_id).endswith("notice=ended")
+
+
+@pytest.mark.parametrize("channel", list(CHATS))
+def test_an_agents_file_the_platform_does_not_take_shows_not_sent_and_is_not_kept(channel, assistant: Assistant, anna):
+    chat = CHATS[channel](assistant)
+    handoff_id = handed_over(chat, anna)
+    chat.fail_next(500, 500, 500, 500)  # every attempt within the retry bound
+    refused = anna.send_file(handoff_id, "parcel-label.png", PNG)
+    assert refused.status_code == 502 and "Not sent" in refused.json()["error"]
+    assert not any(m["attachment"] for m in anna.updates(handoff_id)["messages"])
+    assert anna.send_file(handoff_id, "parcel-label.png", PNG).status_code == 201
+    assert [m["attachment"]["filename"] for m in anna.updates(handoff_id)["messages"] if m["attachment"]] == ["parcel-label.png"]
     assert anna.end(handoff_id).endswith("notice=ended")
 
 

@@ -47,6 +47,13 @@ class WhatsAppChat(ChannelChat):
             return message["interactive"]["body"]["text"]
         return (message.get("text") or {}).get("body", "")
 
+    @staticmethod
+    def media_of(message: dict[str, Any]) -> tuple[str, str, str] | None:
+        if message["type"] not in ("image", "document"):
+            return None
+        media = message[message["type"]]
+        return message["type"], media["link"], media.get("caption", "")
+
     def update(self, **message: Any) -> dict[str, Any]:
         """A webhook with one message from this shopper, as Meta sends it."""
         message = {"from": self.wa_id, "id": f"wamid.{uuid.uuid4().hex}", "timestamp": "1764600000", **message}

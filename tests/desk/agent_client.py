@@ -59,6 +59,11 @@ class AgentClient:
         token = self.csrf("/")
         return self.http.post(f"/conversations/{handoff_id}/reply", json={"text": text}, headers={"X-CSRF-Token": token})
 
+    def send_file(self, handoff_id: int, name: str, data: bytes) -> httpx.Response:
+        """Send an image or PDF to the shopper, as the desk's file button does."""
+        return self.http.post("/attachments", params={"handoff": str(handoff_id), "name": name}, content=data,
+                              headers={"X-CSRF-Token": self.csrf("/"), "Content-Type": "application/octet-stream"})
+
     def end(self, handoff_id: int) -> str:
         response = self.http.post(f"/conversations/{handoff_id}/end", data={"csrf_token": self.csrf("/")})
         return response.headers["Location"]

@@ -151,7 +151,7 @@ async def test_an_agents_file_that_cannot_go_is_not_kept_and_the_agent_is_told(h
     status, body = await agent_sends(anna, handoff_id, b"<svg onload=alert(1)>", "x.svg")
     assert status == 415 and body["error"].startswith("Not sent:")
     status, body = await agent_sends(anna, telegram_id, PDF, "label.pdf")
-    assert status == 409 and "website chat" in body["error"]
+    assert status == 409 and "set attachments.public_url" in body["error"]
     harness.fake.down = True
     status, body = await agent_sends(anna, handoff_id, PDF, "label.pdf")
     assert (status, body["error"]) == (502, "Not sent: the bot could not be reached. Try again.")
@@ -168,7 +168,7 @@ async def test_files_are_deleted_after_the_retention_period(harness: Harness):
     assert (await shopper_get(harness, photo["id"], photo["token"])).status == 404
 
 
-async def test_with_a_public_address_a_messenger_gets_the_agents_file_as_a_link_and_the_email_links_files(tmp_path):
+async def test_with_a_public_address_a_messenger_gets_the_agents_file_with_its_link_and_the_email_links_files(tmp_path):
     harness = await start_harness(tmp_path, env={"ATTACHMENTS_PUBLIC_URL": "https://assistant.example/"})
     try:
         telegram_id = await handed_off(harness, "telegram:777", "telegram")
@@ -178,10 +178,18 @@ async def test_with_a_public_address_a_messenger_gets_the_agents_file_as_a_link_
         assert 'id="reply-file-button"' in page
         status, sent = await agent_sends(anna, telegram_id, PDF, "label.pdf")
         assert status == 201
-        [delivered] = [d for d in harness.fake.delivered if d.sender_id == "telegram:777" and "label.pdf" in d.text]
+        [delivered] = [d for d in harness.fake.delivered if d.sender_id == "telegram:777"
+                       and d.metadata.get("label") == "Anna: [file] label.pdf"]
+        assert delivered.channel == "telegram"
+        [event] = [body for sender, path, _, body in harness.fake.posted
+                   if sender == "telegram:777" and path == "tracker/events" and body.get("metadata") == delivered.metadata]
         file_id = sent["message"]["attachment"]["id"]
         link = f"https://assistant.example/webhooks/socketio/attachments/{file_id}?t={harness.desk.files.token('telegram:777')}"
-        assert (delivered.channel, delivered.text) == ("telegram", f"Anna: label.pdf: {link}")
+        # What the Telegram connector sends the platform: the link to fetch the PDF from, and the caption.
+        attachment = event["data"]["attachment"]
+        assert (attachment["link"], attachment["caption"]) == (link, "Anna: label.pdf")
+        assert attachment["payload"]["content_type"] == "application/pdf" and not attachment["payload"]["image"]
+        assert "token" not in attachment["payload"]  # the shopper's token goes in the link only
 
         # The transcript e-mail: the shopper's photo and the agent's PDF, each with its link.
         _, photo = await upload(harness, SHOPPER, PNG, "parcel.png")

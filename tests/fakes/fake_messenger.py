@@ -3,7 +3,8 @@
 Checks the page token (``Authorization: Bearer``) and what the Send API documents: a
 recipient id, ``messaging_type`` (``MESSAGE_TAG`` needs a ``tag``), text of 1 to ``max_text``
 characters (2000 on Messenger, 1000 on Instagram), at most 13 quick replies with titles of
-20 characters and payloads of 1000; answers 400 with a Graph error object otherwise.
+20 characters and payloads of 1000, or instead of text an ``attachment`` of one of
+``attachment_types`` with a ``payload.url`` (Instagram takes no ``file``); answers 400 with a Graph error object otherwise.
 ``fail_next(psid, 613 or 500, ...)`` makes the next sends to that user fail (613: Graph's
 "calls to this api have exceeded the rate limit", HTTP 400). ``add_cdn_file(name, bytes, type)``
 serves an attachment's ``payload.url`` (a public CDN link, as Meta's are).
@@ -24,13 +25,28 @@ from tests.fakes.fake_whatsapp import graph_error
 RATE_LIMITED = 613
 
 
-def problem_with(body: dict[str, Any], max_text: int) -> str | None:
+MESSENGER_ATTACHMENTS = ("image", "audio", "video", "file")
+INSTAGRAM_ATTACHMENTS = ("image", "audio", "video")
+
+
+def attachment_problem(attachment: Any, types: tuple[str, ...]) -> str | None:
+    if not isinstance(attachment, dict) or attachment.get("type") not in types:
+        return f"attachment.type must be one of {', '.join(types)}"
+    url = str((attachment.get("payload") or {}).get("url") or "")
+    return None if url.startswith(("https://", "http://")) else "attachment.payload.url is required"
+
+
+def problem_with(body: dict[str, Any], max_text: int, attachment_types: tuple[str, ...] = MESSENGER_ATTACHMENTS) -> str | None:
     if not (body.get("recipient") or {}).get("id"):
         return "recipient.id is required"
     kind = body.get("messaging_type")
     if kind not in ("RESPONSE", "UPDATE", "MESSAGE_TAG") or (kind == "MESSAGE_TAG" and not body.get("tag")):
         return "messaging_type must be RESPONSE, UPDATE or MESSAGE_TAG with a tag"
     message = body.get("message") or {}
+    if "attachment" in message:
+        if "text" in message:
+            return "message takes text or an attachment, not both"
+        return attachment_problem(message["attachment"], attachment_types)
     text = message.get("text")
     if not isinstance(text, str) or not 0 < len(text) <= max_text:
         return f"message.text must have 1 to {max_text} characters"
@@ -46,9 +62,10 @@ def problem_with(body: dict[str, Any], max_text: int) -> str | None:
 
 
 class FakeMessenger:
-    def __init__(self, token: str, max_text: int) -> None:
+    def __init__(self, token: str, max_text: int, attachment_types: tuple[str, ...] = MESSENGER_ATTACHMENTS) -> None:
         self.token = token
         self.max_text = max_text
+        self.attachment_types = attachment_types
         self.sent: list[dict[str, Any]] = []
         self.attempts: list[dict[str, Any]] = []
         self.arrivals: list[tuple[float, str]] = []  # (time.monotonic() on arrival, psid): for bench/
@@ -100,7 +117,7 @@ class FakeMessenger:
             return graph_error(400, RATE_LIMITED, "(#613) Calls to this api have exceeded the rate limit.")
         if failure is not None:
             return graph_error(failure, 2, "An unexpected error has occurred. Please retry your request later.")
-        problem = problem_with(body, self.max_text)
+        problem = problem_with(body, self.max_text, self.attachment_types)
         if problem is not None:
             return graph_error(400, 100, f"(#100) {problem}")
         with self._lock:

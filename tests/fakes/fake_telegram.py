@@ -21,7 +21,8 @@ from aiohttp import web
 
 TOKEN = "123456:fake-telegram-token"
 MAX_TEXT = 4096
-SEND_METHODS = ("sendMessage", "sendPhoto")
+SEND_METHODS = ("sendMessage", "sendPhoto", "sendDocument")
+MAX_CAPTION = 1024
 
 
 def utf16_len(text: str) -> int:
@@ -144,7 +145,15 @@ class FakeTelegram:
 
     @staticmethod
     def _sendPhoto(payload: dict[str, Any]) -> str | None:
+        if utf16_len(str(payload.get("caption") or "")) > MAX_CAPTION:
+            return "message caption is too long"
         return None if payload.get("chat_id") and payload.get("photo") else "there is no photo in the request"
+
+    @staticmethod
+    def _sendDocument(payload: dict[str, Any]) -> str | None:
+        if utf16_len(str(payload.get("caption") or "")) > MAX_CAPTION:
+            return "message caption is too long"
+        return None if payload.get("chat_id") and payload.get("document") else "there is no document in the request"
 
     def _getFile(self, payload: dict[str, Any]) -> str | None:
         return None if payload.get("file_id") in self.files else "invalid file_id"

@@ -39,8 +39,11 @@ def problem_with(message: dict[str, Any]) -> str | None:
     if kind == "text":
         body = (message.get("text") or {}).get("body")
         return None if isinstance(body, str) and 0 < len(body) <= 4096 else "text.body must have 1 to 4096 characters"
-    if kind == "image":
-        return None if (message.get("image") or {}).get("link") else "image.link is required"
+    if kind in ("image", "document"):
+        media = message.get(kind) or {}
+        if len(str(media.get("caption") or "")) > 1024:
+            return f"{kind}.caption must have at most 1024 characters"
+        return None if str(media.get("link") or "").startswith(("https://", "http://")) else f"{kind}.link is required"
     if kind != "interactive":
         return f"unsupported type {kind!r}"
     interactive = message.get("interactive") or {}
