@@ -18,7 +18,9 @@ Our clock stops when a shopper's question, sent through the REST channel
 every 100 ms from the moment the file is saved, is answered with the new text.
 
 Usage: .venv/bin/python -m bench.kb_publish [--rounds 3] [--rasa-epochs 1] [--skip-rasa]
-Prints a JSON result, then one summary line. Targets: under 5 s, and 20x faster than the baseline.
+Prints a JSON result, then one summary line. Targets (issue 16): under 1.5 s, and 20x faster than the baseline.
+--workdir keeps the generated KB and its index between runs: a second run pays for a one-article
+build instead of embedding all 1,000 articles again.
 """
 
 from __future__ import annotations
@@ -108,12 +110,15 @@ def measure_ours(articles: list[dict], workdir: Path, rounds: int) -> dict:
     kb_env = {"KB_ARTICLES_DIR": str(kb), "KB_INDEX_DIR": str(index), "KB_CALIBRATION_QUERIES": ""}
     os.environ.update(kb_env)
     build(load_kb_settings())
-    (workdir / "stack").mkdir()
-    stack: Stack = start_stack(workdir / "stack", kb_env)
+    stack_dir = workdir / f"stack-{uuid.uuid4().hex[:8]}"  # a fresh tracker store even in a kept --workdir
+    stack_dir.mkdir()
+    stack: Stack = start_stack(stack_dir, kb_env)
     port, token = free_port(), secrets.token_urlsafe(16)
     publisher = Service(f"kb-publish-bench-{port}", [sys.executable, "-m", "kb_index", "serve", "--port", str(port)],
                         kb_env | {"KB_PUBLISH_TOKEN": token})
     timings: dict[str, list[float]] = {"http_publish": [], "cli_build": []}
+    # How long the publish call itself took: the rest of a round is the action server's reload and the turn.
+    publish_seconds: dict[str, list[float]] = {"http_publish": [], "cli_build": []}
     try:
         publisher.wait_until(lambda: httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200, 120)
         article = articles[123]
@@ -130,7 +135,11 @@ def measure_ours(articles: list[dict], workdir: Path, rounds: int) -> dict:
             started = time.monotonic()
             write_article(kb, article | {"answer": new_answer})
             # Publishing runs beside the shopper, who keeps asking from the moment the file is saved.
-            publishing = threading.Thread(target=publish_by[way])
+            def publish(way: str = way, started: float = started) -> None:
+                publish_by[way]()
+                publish_seconds[way].append(time.monotonic() - started)
+
+            publishing = threading.Thread(target=publish)
             publishing.start()
             answered = wait_for_text(stack.rasa_url, article["questions"][0], f"Updated in round {n}.")
             timings[way].append(answered - started)
@@ -138,7 +147,8 @@ def measure_ours(articles: list[dict], workdir: Path, rounds: int) -> dict:
     finally:
         publisher.stop()
         stack.stop()
-    return {way: {"seconds": [round(t, 2) for t in values], "median": round(statistics.median(values), 2)}
+    return {way: {"seconds": [round(t, 2) for t in values], "median": round(statistics.median(values), 2),
+                  "publish_call_seconds": [round(t, 2) for t in publish_seconds[way]]}
             for way, values in timings.items()}
 
 
@@ -231,9 +241,10 @@ def main() -> None:
     parser.add_argument("--rasa-epochs", type=int, default=1)
     parser.add_argument("--skip-rasa", action="store_true", help="only measure ours (no baseline: for a quick look)")
     parser.add_argument("--out", type=Path, help="also write the JSON result to this file")
+    parser.add_argument("--workdir", type=Path, help="keep the KB and its index here and reuse them in the next run")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kb-publish-") as tmp:
-        workdir = Path(tmp)
+        workdir = args.workdir or Path(tmp)
         articles = generate_kb(workdir / "kb")
         result = {"articles": ARTICLES, "ours": measure_ours(articles, workdir, args.rounds)}
         print(f"ours: {json.dumps(result['ours'])}", file=sys.stderr, flush=True)
@@ -244,7 +255,7 @@ def main() -> None:
     if args.out:
         args.out.write_text(json.dumps(result, indent=1))
     line = (f"kb_publish: 1,000-article KB, change saved -> bot answers with it: ours {ours:.1f} s via HTTP publish "
-            f"({result['ours']['cli_build']['median']:.1f} s via the build command); target < 5 s")
+            f"({result['ours']['cli_build']['median']:.1f} s via the build command); target < 1.5 s")
     if "baseline_rasa_train_and_reload" in result:
         rasa = result["baseline_rasa_train_and_reload"]
         line += (f"; rasa train + reload {rasa['seconds']:.0f} s with {rasa['epochs']} epoch(s) "

@@ -12,10 +12,12 @@ import subprocess
 import sys
 from dataclasses import replace
 
+import httpx
 import pytest
 
 from kb_index import load_kb_settings
 from tests.support import small_kb
+from tests.support.processes import Service, free_port
 
 HEAVY = ("torch", "sentence_transformers", "transformers", "spacy", "thinc", "sklearn")
 
@@ -40,7 +42,8 @@ print(json.dumps({
 
 
 @pytest.fixture(scope="module")
-def probe(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def server_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment of an action server on a small KB built with the shipped default encoder."""
     tmp = tmp_path_factory.mktemp("action-process")
     settings = replace(load_kb_settings(), articles_dir=tmp / "kb", index_dir=tmp / "index", sources=())
     for article_id in small_kb.ARTICLES:
@@ -50,6 +53,12 @@ def probe(tmp_path_factory: pytest.TempPathFactory) -> dict:
     assert built.returncode == 0, built.stderr
     env = {name: value for name, value in small_kb.kb_env(settings).items() if not name.startswith(("OMP_", "OPENBLAS_"))}
     env["DESK_URL"] = "http://127.0.0.1:9"
+    return env
+
+
+@pytest.fixture(scope="module")
+def probe(server_env: dict[str, str]) -> dict:
+    env = server_env
     result = subprocess.run(
         [sys.executable, "-c", PROBE], cwd=small_kb.REPO_ROOT, env=env, capture_output=True, text=True, timeout=300
     )
@@ -75,3 +84,20 @@ def test_a_setting_given_to_the_process_wins():
     result = subprocess.run([sys.executable, "-c", code], cwd=small_kb.REPO_ROOT, env=env, capture_output=True, text=True,
                             timeout=120)
     assert result.stdout.split() == ["2", "PASSIVE"]
+
+
+def test_the_running_action_server_has_no_torch_library_mapped(server_env):
+    """The real server, started as `make run` starts it and ready (KB index and encoder loaded): a user sees the
+    memory and start time torch costs, so this reads what the kernel mapped into the process, not our code."""
+    port = free_port()
+    env = server_env | {"ACTION_SERVER_TOKEN": "t" * 24, "ORDER_VERIFICATION_KEY": "k" * 32}
+    server = Service(f"actions-no-torch-{port}",
+                     [sys.executable, "-m", "actions.server", "--actions", "actions", "--port", str(port)], env)
+    try:
+        server.wait_until(lambda: httpx.get(f"http://127.0.0.1:{port}/ready", timeout=2).status_code == 200, 300)
+        with open(f"/proc/{server.process.pid}/maps") as maps:
+            libraries = {line.split()[-1] for line in maps if ".so" in line}
+    finally:
+        server.stop()
+    assert any("faiss" in path for path in libraries)  # the KB index is loaded in this very process
+    assert sorted(path for path in libraries if "/torch/" in path or "libtorch" in path) == []
