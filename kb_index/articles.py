@@ -114,7 +114,7 @@ def parse_article_file(path: Path) -> tuple[Article | None, list[Problem]]:
 # A publish re-reads every file; parsing their YAML headers was most of the reading (0.7 s of a
 # one-article publish in a 1,000-article KB, bench/kb_publish.py). Keyed on the text itself, so an
 # edited file is parsed again and nothing can be stale; articles are immutable, so sharing them is safe.
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=20_000)  # bounded: every edit adds a text; a 20,000-article KB still fits
 def _parse_unchanged_text(text: str, source: str, folder_lang: str, file_id: str) -> tuple[Article | None, tuple[Problem, ...]]:
     article, problems = parse_article_text(text, source=source, folder_lang=folder_lang, file_id=file_id)
     return article, tuple(problems)
