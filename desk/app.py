@@ -32,6 +32,7 @@ from desk.kb_articles import KBArticles
 from desk.live import Changes, bump_after_posts
 from desk.live_relay import open_relay
 from desk.rasa_client import RasaClient
+from desk.rate_limits import DeskLimits
 from desk.security import LoginLimiter, SessionCookies, security_headers
 from desk.settings import DeskSettings
 from desk.transcript_mail import TranscriptMailer
@@ -85,11 +86,14 @@ def build_app(
     relay = open_relay(settings.live_url)
     changes = Changes(relay)
     app = web.Application(middlewares=[security_headers, size_limit, bump_after_posts(changes)], client_max_size=MAX_BODY_BYTES)
-    limiter = LoginLimiter(settings.login_limit_per_account, settings.login_limit_per_address)
+    # Built once: the three users count in one storage, shared with the other desk processes, each under its prefix.
+    limits = DeskLimits(settings.limits_storage)
+    limiter = LoginLimiter(limits.counter("desk-sign-in-failed"), settings.login_limit_per_account,
+                           settings.login_limit_per_address)
     app[DESK] = Desk(
         settings, hours or load_support_hours(settings.config_path), clock, templates(), limiter, changes,
-        KBArticles(settings.config_path), relay=relay,
-        files=AttachmentRules(settings.attachments, attachment_key(settings)),
+        KBArticles(settings.config_path), relay=relay, limits=limits,
+        files=AttachmentRules(settings.attachments, attachment_key(settings), limits.counter("desk-upload")),
     )
     storage = SessionCookies(
         settings.session_key,
@@ -149,7 +153,7 @@ def _lifecycle(source: EventSource, run_background: bool):
         desk.engine = await open_database(settings.database_url)
         async with aiohttp.ClientSession() as http:
             desk.rasa = RasaClient(settings.rasa_url, settings.rasa_token, http, channel_token=settings.bot_token)
-            desk.transcripts = TranscriptMailer(desk.rasa, settings.smtp, desk.files)
+            desk.transcripts = TranscriptMailer(desk.rasa, settings.smtp, desk.limits.counter("desk-transcript-mail"), desk.files)
             desk.customers = CustomerDirectory(desk.engine, IdentityDigests(customer_key(settings)))
             desk.follower = EventFollower(
                 desk.engine, source, desk.rasa, desk.clock, customers=desk.customers, on_change=desk.changes.bump

@@ -36,12 +36,11 @@ from typing import Any
 from urllib.parse import quote
 
 from limits import parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from desk.db import attachments
+from desk.rate_limits import Counter, LimitsUnavailable
 from desk.settings import AttachmentSettings
 
 # The user message's metadata key under which the channel names the file (bot/channels/media.py).
@@ -82,10 +81,10 @@ class AttachmentRefused(ValueError):
 class AttachmentRules:
     """The configured limits on files, the upload rate limits and the key of the shoppers' file links."""
 
-    def __init__(self, settings: AttachmentSettings, key: bytes):
+    def __init__(self, settings: AttachmentSettings, key: bytes, counter: Counter):
         self.settings = settings
         self._key = key
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._limiter = counter
         self._per_conversation = parse(settings.per_conversation)
         self._per_address = parse(settings.per_address)
 
@@ -102,15 +101,20 @@ class AttachmentRules:
         """Count one upload; AttachmentRefused("limited") once the conversation or the address has had its share.
 
         Both are counted: a shopper who starts new conversations is still held by the address, and
-        a conversation is held whichever address its uploads come from.
+        a conversation is held whichever address its uploads come from. When the counts cannot be
+        reached (desk.rate_limits), the file is refused too: uncounted uploads could fill the database.
         """
-        keys = [(self._per_conversation, f"conversation|{sender_id}")]
+        keys = [(self._per_conversation, "conversation", sender_id)]
         if address:
-            keys.append((self._per_address, f"address|{address}"))
-        if not all(self._limiter.test(limit, key) for limit, key in keys):
-            raise AttachmentRefused("limited", "too many files in a short time; try again in a few minutes")
-        for limit, key in keys:
-            self._limiter.hit(limit, key)
+            keys.append((self._per_address, "address", address))
+        try:
+            if not all(self._limiter.test(limit, *key) for limit, *key in keys):
+                raise AttachmentRefused("limited", "too many files in a short time; try again in a few minutes")
+            for limit, *key in keys:
+                self._limiter.hit(limit, *key)
+        except LimitsUnavailable as error:
+            log.warning("upload refused: rate limits unavailable (%s)", error)
+            raise AttachmentRefused("limited", "files cannot be taken right now; try again shortly") from error
 
     def check(self, kind: str, data: bytes) -> str:
         """The file's type as its bytes show it; AttachmentRefused when it is empty, too big or not allowed."""

@@ -21,6 +21,7 @@ from desk.kb_editor import KBEditor
 from desk.live import Changes
 from desk.live_relay import LiveRelay, LocalRelay
 from desk.rasa_client import RasaClient
+from desk.rate_limits import DeskLimits
 from desk.security import LoginLimiter
 from desk.settings import DeskSettings
 from desk.transcript_mail import TranscriptMailer
@@ -37,12 +38,13 @@ class Desk:
     hours: SupportHours
     clock: Callable[[], datetime]
     templates: Environment
-    login_limiter: LoginLimiter = field(default_factory=LoginLimiter)
+    login_limiter: LoginLimiter
     changes: Changes = field(default_factory=Changes)  # bumped on every change agents see (desk.live)
     kb_articles: KBArticles = field(default_factory=lambda: KBArticles(None))
     typing: TypingBoard = field(default_factory=TypingBoard)  # who is typing now (desk/typing.py)
     relay: LiveRelay = field(default_factory=LocalRelay)  # the other desk processes, if any (desk/live_relay.py)
     files: AttachmentRules | None = None  # limits and link key of the files in handoffs (desk/attachments.py)
+    limits: DeskLimits = field(default_factory=DeskLimits)  # every rate limit's shared storage (desk/rate_limits.py)
     # Set while the app runs (see desk.app.lifecycle).
     engine: AsyncEngine | None = None
     rasa: RasaClient | None = None

@@ -10,8 +10,8 @@ from aiohttp import web
 from aiohttp_session import Session, get_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from limits import parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+
+from desk.rate_limits import Counter
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -98,26 +98,27 @@ class LoginLimiter:
     """Failed sign-ins (moving windows) per username and address, and per address whatever the username.
 
     The first makes guessing one agent's password slow; the second stops one address from
-    spraying a few guesses at many usernames.
+    spraying a few guesses at many usernames. Both raise desk.rate_limits.LimitsUnavailable when the
+    counts cannot be reached: the sign-in is then refused, never let through uncounted.
     """
 
-    def __init__(self, per_account: str = "5/minute", per_address: str = "20/10minutes"):
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+    def __init__(self, counter: Counter, per_account: str = "5/minute", per_address: str = "20/10minutes"):
+        self._limiter = counter
         self._per_account = parse(per_account)
         self._per_address = parse(per_address)
 
     @staticmethod
-    def _account(username: str, address: str) -> str:
-        return f"{username.strip().lower()}|{address}"
+    def _account(username: str, address: str) -> tuple[str, str, str]:
+        return "account", username.strip().lower(), address
 
     def allowed(self, username: str, address: str) -> bool:
-        return self._limiter.test(self._per_address, f"address|{address}") and self._limiter.test(
-            self._per_account, self._account(username, address)
+        return self._limiter.test(self._per_address, "address", address) and self._limiter.test(
+            self._per_account, *self._account(username, address)
         )
 
     def failed(self, username: str, address: str) -> None:
-        self._limiter.hit(self._per_address, f"address|{address}")
-        self._limiter.hit(self._per_account, self._account(username, address))
+        self._limiter.hit(self._per_address, "address", address)
+        self._limiter.hit(self._per_account, *self._account(username, address))
 
 
 @web.middleware

@@ -67,6 +67,9 @@ class DeskSettings:
     trusted_proxies: frozenset[str]  # addresses whose X-Forwarded-For / X-Forwarded-Proto are believed
     login_limit_per_account: str  # failed sign-ins per username and address (limits notation)
     login_limit_per_address: str  # failed sign-ins per address, whatever the usernames
+    # Where the sign-in, upload and transcript limits are counted (desk/rate_limits.py): memory:// for one
+    # desk process, redis://... shared by several, so reaching another desk resets nothing.
+    limits_storage: str = "memory://"
     # Keys the digests of customers' identities (customers/identities.py). Without DESK_CUSTOMER_KEY
     # it is derived from the session key, so rotating that one unlinks earlier conversations.
     customer_key: str | None = None
@@ -129,6 +132,7 @@ def load_desk_settings(path: Path | None = None, env: Mapping[str, str] | None =
         ),
         login_limit_per_account=str(limits.get("per_account_and_address", "5/minute")),
         login_limit_per_address=str(limits.get("per_address", "20/10minutes")),
+        limits_storage=env.get("DESK_LIMITS_STORAGE") or str(desk.get("limits_storage") or "memory://"),
         customer_key=env.get("DESK_CUSTOMER_KEY") or None,
         live_url=env.get("DESK_LIVE_URL") or None,
         attachments=_attachments(raw.get("attachments") or {}, env),

@@ -15,12 +15,11 @@ from email.message import EmailMessage
 from typing import Any
 
 from limits import parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 
 from desk.attachments import AttachmentRules
 from desk.delivery import ROLE_NAMES, _send_email
 from desk.rasa_client import RasaClient, RasaError
+from desk.rate_limits import Counter, LimitsUnavailable
 from desk.settings import SmtpSettings
 from desk.transcript import Line, transcript_until
 
@@ -68,11 +67,12 @@ def transcript_message(lines: list[Line], to: str, smtp: SmtpSettings,
 
 
 class TranscriptMailer:
-    def __init__(self, rasa: RasaClient, smtp: SmtpSettings | None, files: AttachmentRules | None = None):
+    def __init__(self, rasa: RasaClient, smtp: SmtpSettings | None, counter: Counter,
+                 files: AttachmentRules | None = None):
         self._rasa = rasa
         self._smtp = smtp
         self._files = files
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._limiter = counter
 
     async def send(self, sender_id: str) -> dict[str, Any]:
         """``{"sent": true}``, or ``{"sent": false, "reason": "no_email" | "limited" | "unavailable"}``."""
@@ -86,9 +86,14 @@ class TranscriptMailer:
         to = shopper_email(tracker)
         if to is None:
             return {"sent": False, "reason": "no_email"}
-        allowed = self._limiter.hit(PER_CONVERSATION, "conversation", sender_id)
-        if not (allowed and self._limiter.hit(PER_ADDRESS, "to", to.lower())):
-            return {"sent": False, "reason": "limited"}
+        try:
+            allowed = self._limiter.hit(PER_CONVERSATION, "conversation", sender_id)
+            if not (allowed and self._limiter.hit(PER_ADDRESS, "to", to.lower())):
+                return {"sent": False, "reason": "limited"}
+        except LimitsUnavailable as error:
+            # Not sent uncounted: the desk's SMTP must not become a way to flood someone's inbox.
+            log.warning("transcript not sent: rate limits unavailable (%s)", error)
+            return {"sent": False, "reason": "unavailable"}
         files = self._files
         link = (lambda file_id: files.public_link(sender_id, file_id)) if files is not None else (lambda _: None)
         message = transcript_message(transcript_until(tracker, float("inf")), to, self._smtp, link)

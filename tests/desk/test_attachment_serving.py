@@ -86,7 +86,8 @@ async def test_hostile_files_are_refused_with_a_reason_and_names_are_made_plain(
 
 async def test_uploads_are_limited_per_conversation_and_per_address(harness: Harness):
     settings = AttachmentSettings(per_conversation="2/minute", per_address="3/minute")
-    harness.desk.files = AttachmentRules(settings, attachment_key(harness.desk.settings))
+    counter = harness.desk.limits.counter("desk-upload")
+    harness.desk.files = AttachmentRules(settings, attachment_key(harness.desk.settings), counter)
     assert [(await upload(harness, SHOPPER, PNG, client=f"203.0.113.{n}"))[0] for n in range(3)] == [201, 201, 429]
     # New conversations from one address: held by the address.
     statuses = [(await upload(harness, f"{n:032x}", PNG, client="198.51.100.9"))[0] for n in range(4)]

@@ -120,6 +120,7 @@ def scaled_env(folder: Path, postgres_url: str, redis: Daemon, rabbitmq: Daemon,
         "SOCKETIO_MESSAGE_QUEUE": f"redis://127.0.0.1:{redis.port}/2",
         "CHANNEL_DEDUP_URL": f"redis://127.0.0.1:{redis.port}/3",
         "DESK_LIVE_URL": f"redis://127.0.0.1:{redis.port}/4",
+        "DESK_LIMITS_STORAGE": f"redis://127.0.0.1:{redis.port}/6",  # shared sign-in/upload/mail limits
         "TICKET_LOCK_LIFETIME": str(LOCK_LIFETIME_SECONDS),
         "RABBITMQ_HOST": "127.0.0.1",
         "RABBITMQ_PORT": str(rabbitmq.port),
