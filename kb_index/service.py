@@ -295,8 +295,8 @@ class LiveIndex:
         return self._current
 
     def refresh(self) -> str | None:
-        """Load the published version now if it is not the current one (a publisher's push, the watch's
-        own step); returns the version now serving. Blocks while loading: call it off the event loop."""
+        """Load the published version now if it is not the current one (a publisher's push: the same load
+        as the watch's); returns the version now serving. Blocks while loading: call it off the event loop."""
         self._refresh()
         if self._current is not None:
             self._loaded.set()
