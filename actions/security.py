@@ -10,12 +10,14 @@ import logging
 import os
 import secrets
 
+# ACTION_SERVER_TOKEN: sent by the Rasa server on every call (endpoints.yml) and by a KB publisher
+# (defined there, which must not load the actions package), checked by actions.server.
+from kb_index.push import TOKEN_ENV as TOKEN_ENV
+
 log = logging.getLogger(__name__)
 
 PROFILE_ENV = "ASSISTANT_PROFILE"
 DEV_PROFILE = "dev"
-# Sent by the Rasa server on every call (endpoints.yml), checked by actions.server.
-TOKEN_ENV = "ACTION_SERVER_TOKEN"
 # Signs the proof that a conversation verified an order. Only the action servers hold it (not
 # Rasa, not the desk: they can write slots), and every action server must hold the same one.
 VERIFICATION_KEY_ENV = "ORDER_VERIFICATION_KEY"

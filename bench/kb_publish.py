@@ -2,8 +2,9 @@
 
 ours      the real stack (Rasa + action server) answering from the KB index; the
           editor saves the article and publishes through `python -m kb_index serve`
-          (POST /publish: validate, embed the changed article, switch `live`); the
-          action servers pick the version up by themselves. Also timed: the same
+          (POST /publish: validate, embed the changed article, switch `live`, push it to
+          the action server's POST /kb/reload; its 0.1 s poll is the fallback), against
+          the same publish without the push in the same run (http_publish_poll_only). Also timed: the same
           with the `python -m kb_index build` command (pays for Python + model start-up).
 baseline  the FAQ kept in Rasa (retrieval intent + ResponseSelector, Rasa 3.6's
           default pipeline): `rasa train`, then the running server reloads the
@@ -42,7 +43,7 @@ import httpx
 import yaml
 
 from kb_index.service import build
-from kb_index.settings import load_kb_settings
+from kb_index.settings import RELOAD_PATH, load_kb_settings
 from tests.support.processes import REPO_ROOT, Service, free_port
 from tests.support.stack import Stack, start_stack
 
@@ -113,24 +114,35 @@ def measure_ours(articles: list[dict], workdir: Path, rounds: int) -> dict:
     stack_dir = workdir / f"stack-{uuid.uuid4().hex[:8]}"  # a fresh tracker store even in a kept --workdir
     stack_dir.mkdir()
     stack: Stack = start_stack(stack_dir, kb_env)
-    port, token = free_port(), secrets.token_urlsafe(16)
-    publisher = Service(f"kb-publish-bench-{port}", [sys.executable, "-m", "kb_index", "serve", "--port", str(port)],
-                        kb_env | {"KB_PUBLISH_TOKEN": token})
-    timings: dict[str, list[float]] = {"http_publish": [], "cli_build": []}
+    # Both ways of publishing tell the action server to reload (kb_index/push.py), as `make run` does.
+    push_env = {"ACTION_SERVER_TOKEN": stack.env["ACTION_SERVER_TOKEN"], "KB_RELOAD_URLS": f"{stack.action_url}{RELOAD_PATH}"}
+    token = secrets.token_urlsafe(16)
+    # The baseline of the push in the same run: a publisher that tells nobody, so the action server's poll finds it.
+    ports = {"http_publish": free_port(), "http_publish_poll_only": free_port()}
+    publishers = [
+        Service(f"kb-publish-bench-{port}", [sys.executable, "-m", "kb_index", "serve", "--port", str(port)],
+                kb_env | push_env | {"KB_PUBLISH_TOKEN": token} | ({} if way == "http_publish" else {"KB_RELOAD_URLS": ""}))
+        for way, port in ports.items()
+    ]
+    ways = ["http_publish", "http_publish_poll_only", "cli_build"]
+    timings: dict[str, list[float]] = {way: [] for way in ways}
     # How long the publish call itself took: the rest of a round is the action server's reload and the turn.
-    publish_seconds: dict[str, list[float]] = {"http_publish": [], "cli_build": []}
+    publish_seconds: dict[str, list[float]] = {way: [] for way in ways}
     try:
-        publisher.wait_until(lambda: httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200, 120)
+        for publisher, port in zip(publishers, ports.values(), strict=True):
+            health = f"http://127.0.0.1:{port}/health"
+            publisher.wait_until(lambda health=health: httpx.get(health, timeout=2).status_code == 200, 120)
         article = articles[123]
         wait_for_text(stack.rasa_url, article["questions"][0], article["answer"])
         auth = {"Authorization": f"Bearer {token}"}
         publish_by = {
-            "http_publish": lambda: httpx.post(f"http://127.0.0.1:{port}/publish", headers=auth, timeout=600).raise_for_status(),
+            **{way: lambda port=port: httpx.post(f"http://127.0.0.1:{port}/publish", headers=auth, timeout=600).raise_for_status()
+               for way, port in ports.items()},
             "cli_build": lambda: subprocess.run([sys.executable, "-m", "kb_index", "build"], cwd=REPO_ROOT,
-                                                env={**os.environ, **kb_env}, check=True, capture_output=True),
+                                                env={**os.environ, **kb_env, **push_env}, check=True, capture_output=True),
         }
-        for n in range(rounds * 2):
-            way = "http_publish" if n % 2 == 0 else "cli_build"
+        for n in range(rounds * len(ways)):
+            way = ways[n % len(ways)]
             new_answer = f"{article['answer']} Updated in round {n}."
             started = time.monotonic()
             write_article(kb, article | {"answer": new_answer})
@@ -145,7 +157,8 @@ def measure_ours(articles: list[dict], workdir: Path, rounds: int) -> dict:
             timings[way].append(answered - started)
             publishing.join()
     finally:
-        publisher.stop()
+        for publisher in publishers:
+            publisher.stop()
         stack.stop()
     return {way: {"seconds": [round(t, 2) for t in values], "median": round(statistics.median(values), 2),
                   "publish_call_seconds": [round(t, 2) for t in publish_seconds[way]]}

@@ -15,6 +15,7 @@ from kb_index.articles import Article
 from kb_index.feedback import ArticleEdit, KBSources, write_live_labels
 from kb_index.index import KBIndex
 from kb_index.policy import decide
+from kb_index.push import push_reload
 from kb_index.service import build, open_index
 from kb_index.settings import KBSettings
 from kb_index.store import IndexStore
@@ -96,11 +97,13 @@ class KBEditor:
         with self._building:
             version = build(self.settings, publish=True).version
             self._candidate = None
+        push_reload(self.settings, version)  # the action servers serve it when the editor sees "published"
         return version, previous
 
     def rollback_to(self, version: str) -> None:
         with self.store.writer_lock():
             self.store.publish(version)
+        push_reload(self.settings, version)
 
     def versions(self) -> list[str]:
         return self.store.versions()

@@ -17,9 +17,10 @@ from kb_index.evaluation import LabelledQuery, evaluate, format_report, load_que
 from kb_index.index import read_meta
 from kb_index.lint import lint
 from kb_index.policy import decide
+from kb_index.push import push_reload
 from kb_index.replay import kb_questions, replay
 from kb_index.service import build, derive_version, get_encoder, open_index
-from kb_index.settings import load_kb_settings
+from kb_index.settings import KBSettings, load_kb_settings
 from kb_index.sources import load_sources
 from kb_index.store import IndexStore
 from kb_index.traffic import format_traffic, kb_turns, redact, traffic_report
@@ -63,6 +64,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
             f"index {result.version} {state}: {result.articles} article files, "
             f"{result.embedded} texts embedded, {result.reused} reused"
         )
+        if result.published:
+            _push(settings, result.version)
         search = open_index(settings, result.version).meta["search"]
         if search["type"] != "flat":
             print(f"  approximate search ({search['type']}): recall@10 {search['recall_at_10']:.3f} against exact search")
@@ -210,8 +213,15 @@ def _cmd_versions(args: argparse.Namespace) -> int:
     return 0
 
 
+def _push(settings: KBSettings, version: str) -> None:
+    pushed = push_reload(settings, version)
+    if pushed.reloaded or pushed.failed:
+        print(f"  {pushed.reloaded} action server(s) reloaded it, {pushed.failed} will at their next poll")
+
+
 def _cmd_publish(args: argparse.Namespace) -> int:
-    store = IndexStore(load_kb_settings().index_dir)
+    settings = load_kb_settings()
+    store = IndexStore(settings.index_dir)
     try:
         with store.writer_lock():
             store.publish(args.version)
@@ -219,6 +229,7 @@ def _cmd_publish(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 1
     print(f"index {args.version} is live; running action servers switch to it within seconds")
+    _push(settings, args.version)
     return 0
 
 

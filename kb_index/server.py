@@ -1,8 +1,9 @@
 """Publishing over HTTP, for a CMS or CI: ``python -m kb_index serve --port 5090``.
 
 ``POST /publish`` (``Authorization: Bearer $KB_PUBLISH_TOKEN``) validates the
-KB, builds what changed, publishes it and answers with the evaluation of the
-new live version on ``kb.publish_eval_queries``. A second publish while one
+KB, builds what changed, publishes it, pushes it to the action servers of
+``kb.reload_urls`` (kb_index/push.py) and answers with how many of them reloaded
+and the evaluation of the new live version on ``kb.publish_eval_queries``. A second publish while one
 runs gets 409; a KB with errors gets 422 with every problem, and the live
 version keeps serving. ``GET /health`` names the live version (no token); ``GET /ready``
 is 200 once the encoder is loaded and a live version opens; ``GET /metrics`` is Prometheus text
@@ -27,6 +28,7 @@ from kb_index.articles import KBValidationError
 from kb_index.evaluation import evaluate, load_queries
 from kb_index.index import META_FILE
 from kb_index.lexical import stop_words
+from kb_index.push import push_reload
 from kb_index.service import build, get_encoder, open_index
 from kb_index.settings import KBSettings
 from kb_index.store import IndexStore
@@ -44,7 +46,8 @@ MAX_BODY_BYTES = 64 * 1024
 def publish_and_evaluate(settings: KBSettings, full: bool = False) -> dict[str, Any]:
     """Build + publish, then evaluate the live version; raises KBValidationError for a bad KB."""
     result = build(settings, full=full)
-    summary: dict[str, Any] = {"build": asdict(result)}
+    # The push waits for the action servers' answers: ``pushed.reloaded`` of them serve the new version already.
+    summary: dict[str, Any] = {"build": asdict(result), "pushed": asdict(push_reload(settings, result.version))}
     files = [path for path in settings.publish_eval_queries if path.exists()]
     if files:
         index = open_index(settings)

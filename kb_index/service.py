@@ -263,7 +263,9 @@ class LiveIndex:
     for a load (a 1,000-article KB takes about a second), except the very first
     one if it comes before the first load ends. The watch is a readlink on the
     shared index directory: it works for every replica on that directory without
-    the publisher knowing them, and costs nothing measurable.
+    the publisher knowing them, and costs nothing measurable. A publisher also pushes: the action
+    server's ``POST /kb/reload`` calls ``refresh`` at once (kb_index/push.py); the watch stays the
+    fallback for a replica the push missed.
     Without ``background`` (tests, CLI) ``get`` checks and loads in the caller.
     """
 
@@ -291,6 +293,14 @@ class LiveIndex:
         if self._current is None:
             raise FileNotFoundError(f"no KB index published at {self._settings.index_dir}")
         return self._current
+
+    def refresh(self) -> str | None:
+        """Load the published version now if it is not the current one (a publisher's push: the same load
+        as the watch's); returns the version now serving. Blocks while loading: call it off the event loop."""
+        self._refresh()
+        if self._current is not None:
+            self._loaded.set()
+        return self._current.version if self._current is not None else None
 
     def _watch(self) -> None:
         while True:

@@ -6,11 +6,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # The demo shop's held-out questions; a real shop lists its own in kb.publish_eval_queries.
+# The action server's route that makes its live index load the published version now (rasa_sdk_plugins/operations.py).
+RELOAD_PATH = "/kb/reload"
 DEFAULT_PUBLISH_EVAL_QUERIES = ("tests/data/kb_in_scope.yml", "tests/data/kb_out_of_scope.yml")
 
 
@@ -73,6 +76,9 @@ class KBSettings:
     # A second encoder whose own classifier votes in the judge (its settings plus ``languages``, the languages
     # its vote counts in); None = the judge uses the configured encoder alone.
     judge_encoder: dict[str, Any] | None = None
+    # The action servers' reload routes a publisher posts to once a version is live (kb_index/push.py),
+    # so that they load it now instead of at their next look at the ``live`` link.
+    reload_urls: tuple[str, ...] = ()
 
     @property
     def judge_encoder_settings(self) -> tuple[dict[str, Any], tuple[str, ...]] | None:
@@ -101,6 +107,21 @@ def _paths(base: Path, env_name: str, configured: Any) -> tuple[Path, ...]:
     return tuple((base / p).resolve() for p in listed if p)
 
 
+def _reload_urls(configured: Any) -> tuple[str, ...]:
+    """KB_RELOAD_URLS (comma-separated; set but empty = none), else ``kb.reload_urls``, else the reload
+    route of the action server Rasa calls (ACTION_ENDPOINT_URL), else none."""
+    value = os.environ.get("KB_RELOAD_URLS")
+    if value is not None:
+        return tuple(url.strip() for url in value.split(",") if url.strip())
+    if configured is not None:
+        return tuple(str(url) for url in configured)
+    endpoint = os.environ.get("ACTION_ENDPOINT_URL")
+    if endpoint:
+        parts = urlsplit(endpoint)
+        return (urlunsplit((parts.scheme, parts.netloc, RELOAD_PATH, "", "")),)
+    return ()
+
+
 def load_kb_settings(path: Path | None = None) -> KBSettings:
     """The ``kb:`` section, with environment overrides applied."""
     raw, base = load_raw_settings(path)
@@ -123,7 +144,7 @@ def load_kb_settings(path: Path | None = None) -> KBSettings:
         articles_dir=resolve("KB_ARTICLES_DIR", kb["articles_dir"]),
         index_dir=resolve("KB_INDEX_DIR", kb["index_dir"]),
         keep_versions=int(kb.get("keep_versions", 10)),
-        reload_interval_seconds=float(kb.get("reload_interval_seconds", 0.1)),
+        reload_interval_seconds=float(os.environ.get("KB_RELOAD_INTERVAL_SECONDS", kb.get("reload_interval_seconds", 0.1))),
         encoder=dict(kb["encoder"]),
         scoring={"top_entries": int(kb["scoring"]["top_entries"]), "lexical_weight": float(kb["scoring"]["lexical_weight"])},
         thresholds=Thresholds.from_dict(kb["thresholds"]),
@@ -137,4 +158,5 @@ def load_kb_settings(path: Path | None = None) -> KBSettings:
         live_labels_min_per_language=int(calibration.get("live_labels_min_per_language", 30)),
         judge=bool(kb.get("judge", False)),
         judge_encoder=dict(kb["judge_encoder"]) if kb.get("judge_encoder") else None,
+        reload_urls=_reload_urls(kb.get("reload_urls")),
     )

@@ -4,6 +4,9 @@
 - ``GET /ready``: 200 once the live KB index and its encoder are loaded (they are loaded when
   the server starts, so the first shopper does not wait for them), 503 with the reason before.
 - ``GET /metrics``: Prometheus text (bearer ``METRICS_TOKEN`` when set).
+- ``POST /kb/reload`` (bearer ``ACTION_SERVER_TOKEN``, like every route but the three above): loads the
+  published KB version now instead of at the next look at the ``live`` link; answers ``{"live": version}``.
+  A publisher calls it after each publish (kb_index/push.py).
 - Every ``/webhook`` call is timed and counted by action, with the KB decision and handoffs it
   returned (monitoring.turns), and logged on one line.
 """
@@ -19,6 +22,7 @@ from sanic import Request, Sanic, response
 from sanic.response import HTTPResponse
 
 from actions.kb_answer import LIVE_INDEX
+from kb_index.settings import RELOAD_PATH
 from monitoring.http import metrics_allowed, readiness
 from monitoring.metrics import exposition
 from monitoring.turns import action_name, outcome_of, record
@@ -63,6 +67,12 @@ def attach_sanic_app_extensions(app: Sanic) -> None:
             return response.json({"error": "a valid metrics token is required"}, status=401)
         body, content_type = exposition()
         return response.raw(body, content_type=content_type)
+
+    @app.post(RELOAD_PATH)
+    async def reload_kb(_: Request) -> HTTPResponse:
+        # The same load as the watch's, in a thread: shoppers' turns go on with the current version meanwhile.
+        live = await asyncio.get_running_loop().run_in_executor(None, LIVE_INDEX.refresh)
+        return response.json({"live": live})
 
     @app.on_request
     async def start_clock(request: Request) -> None:

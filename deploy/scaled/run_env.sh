@@ -26,6 +26,8 @@ add DESK1_PORT 8091
 add DESK2_PORT 8092
 add RASA_URL http://127.0.0.1:5005
 add ACTION_ENDPOINT_URL http://127.0.0.1:5055/webhook
+# A KB publish tells each action server itself to reload (through the balancer only one would hear it).
+add KB_RELOAD_URLS "http://127.0.0.1:$(grep '^ACTION1_PORT=' "$file" | cut -d= -f2)/kb/reload,http://127.0.0.1:$(grep '^ACTION2_PORT=' "$file" | cut -d= -f2)/kb/reload"
 add DESK_URL "http://127.0.0.1:$(grep '^DESK_PORT=' "$file" | cut -d= -f2)"
 add POSTGRES_HOST 127.0.0.1
 add POSTGRES_PORT 5432

@@ -17,6 +17,7 @@ from cryptography.fernet import Fernet
 from honcho.environ import parse_procfile
 from sqlalchemy.engine import make_url
 
+from kb_index.settings import RELOAD_PATH
 from tests.desk.support import PASSWORD
 from tests.support.infra import Daemon, postgres_server, rabbitmq_server, redis_server, stop_epmd
 from tests.support.processes import REPO_ROOT, Service, free_port
@@ -108,6 +109,8 @@ def scaled_env(folder: Path, postgres_url: str, redis: Daemon, rabbitmq: Daemon,
         "ORDER_VERIFICATION_KEY": secrets.token_urlsafe(32),
         "RASA_URL": f"http://127.0.0.1:{ports['BALANCER_PORT']}",
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{ports['ACTIONS_BALANCER_PORT']}/webhook",
+        # A publish tells each action server itself (the balancer would pass it to one of them).
+        "KB_RELOAD_URLS": ",".join(f"http://127.0.0.1:{ports[name]}{RELOAD_PATH}" for name in ("ACTION1_PORT", "ACTION2_PORT")),
         "POSTGRES_HOST": "127.0.0.1",
         "POSTGRES_PORT": str(postgres.port),
         "POSTGRES_USER": str(postgres.username),

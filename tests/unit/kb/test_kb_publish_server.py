@@ -18,6 +18,7 @@ from tests.support.small_kb import REPO_ROOT, cli, kb_env
 from tests.unit.kb.conftest import write_article
 
 TOKEN = "editor-token-for-tests"
+DOWN_ACTION_SERVER = "http://127.0.0.1:9/kb/reload"
 
 
 @pytest.fixture
@@ -31,7 +32,8 @@ def server(settings, tmp_path):
     env = {k: v for k, v in kb_env(settings).items() if k in {"KB_ARTICLES_DIR", "KB_INDEX_DIR", "KB_CALIBRATION_QUERIES"}}
     service = Service(
         f"kb-publish-{port}", [sys.executable, "-m", "kb_index", "serve", "--port", str(port)],
-        env | {"KB_PUBLISH_TOKEN": TOKEN, "ASSISTANT_CONFIG": str(config)},
+        # An action server that is down (port 9 refuses): the push fails, the publish must not.
+        env | {"KB_PUBLISH_TOKEN": TOKEN, "ASSISTANT_CONFIG": str(config), "KB_RELOAD_URLS": DOWN_ACTION_SERVER},
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -56,6 +58,7 @@ def test_publish_builds_makes_live_and_reports_quality(server, settings):
     summary = response.json()
     assert summary["build"]["published"] and summary["build"]["articles"] == 4
     assert summary["eval"]["total"] == 2 and summary["eval"]["query_files"] == ["held-out.csv"]
+    assert summary["pushed"] == {"reloaded": 0, "failed": 1}  # published all the same; that server will poll
     assert httpx.get(f"{server}/health", timeout=10).json()["live"] == summary["build"]["version"]
     write_article(settings.articles_dir, "payment", "Cards, PayPal, BLIK and Klarna.")
     changed = publish(server).json()["build"]
