@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -16,10 +17,35 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
 
 
+def _ephemeral_range_start() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
+# Ports are chosen below the kernel's ephemeral range, which it never gives an outgoing connection
+# as its source port. A server is often started seconds after its port was chosen (the scaled
+# profile starts one replica, waits for it, then the rest), and a port from the ephemeral range
+# could meanwhile become the source port of one of the many connections the tests open: CI saw
+# the second desk fail with "address already in use". Each port is handed out once per session.
+_LOWEST_PORT = 20000
+_EPHEMERAL_START = _ephemeral_range_start()
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    while True:
+        port = random.randrange(_LOWEST_PORT, _EPHEMERAL_START)
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:  # a server listens there, or a closed connection lingers
+                continue
+        _handed_out.add(port)
+        return port
 
 
 class Service:
