@@ -312,6 +312,11 @@ def test_postgresql_restarted_under_conversations_turns_fail_politely_then_work_
         # The desk (on the same PostgreSQL) shows what the tracker holds after the handoff, in order, once.
         stored = [text for text in user_texts(scaled.tracker(waiting)) if text in notes]
         assert stored == notes[3:], stored
+        # A desk's /ready fails while its database is away and until its follower has caught up again, and the
+        # balancer takes it back only after two good checks: agents get 503 meanwhile, as they should.
+        desk_ready = f"{scaled.url('desk')}/ready"
+        wait_for("the desks ready behind the balancer", lambda: httpx.get(desk_ready, timeout=10).status_code == 200 or None,
+                 timeout=120)
         wait_for("the desk caught up", lambda: desk_shopper_texts(anna, handoff_id, notes) == stored or None, timeout=60)
     finally:
         anna.end(handoff_id)
