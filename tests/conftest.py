@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support.infra import redis_server
 from tests.support.stack import Stack, start_stack
 
 
@@ -16,3 +17,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     running = start_stack(tmp_path_factory.mktemp("stack"), {"ORDER_FAILED_CHECKS_PER_ADDRESS": "1000/hour"})
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server of the module's own, on a free port."""
+    redis = redis_server(tmp_path_factory.mktemp("redis"))
+    redis.start()
+    try:
+        yield f"redis://127.0.0.1:{redis.port}/0"
+    finally:
+        redis.stop()

@@ -6,36 +6,24 @@ limits' storage is a real redis-server, as in the scaled profile (deploy/scaled/
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 import pytest_asyncio
 
 from desk.agents import create_agent
 from tests.desk.conftest import Harness, start_harness, stop_harness
 from tests.desk.support import PASSWORD, page_csrf, sign_in
 from tests.desk.test_attachment_serving import PNG, SHOPPER, upload
-from tests.support.infra import redis_server
 from tests.support.processes import free_port
 
 
-@pytest.fixture(scope="module")
-def limits_storage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    redis = redis_server(tmp_path_factory.mktemp("redis"))
-    redis.start()
-    try:
-        yield f"redis://127.0.0.1:{redis.port}/6"
-    finally:
-        redis.stop()
-
-
 @pytest_asyncio.fixture(loop_scope="function")
-async def two_desks(tmp_path: Path, limits_storage: str) -> AsyncIterator[tuple[Harness, Harness]]:
+async def two_desks(tmp_path: Path, redis_url: str) -> AsyncIterator[tuple[Harness, Harness]]:
     desks = []
     for name in ("desk1", "desk2"):
         (tmp_path / name).mkdir()
-        desks.append(await start_harness(tmp_path / name, env={"DESK_LIMITS_STORAGE": limits_storage}))
+        desks.append(await start_harness(tmp_path / name, env={"DESK_LIMITS_STORAGE": redis_url}))
     try:
         for desk in desks:
             await create_agent(desk.desk.engine, "anna", "Anna", PASSWORD, desk.clock())
