@@ -51,11 +51,20 @@ def free_port() -> int:
 class Service:
     """A child process in its own process group, its output kept as a test artifact."""
 
+    # A service restarted under the same name (a replica killed and brought back) appends to its
+    # log: the killed process's last lines are what explains a fault test's failure.
+    _logs_opened: set[str] = set()
+
     def __init__(self, name: str, command: list[str], env: dict[str, str]):
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         self.name = name
         self.log_path = ARTIFACTS / f"{name}.log"
-        self._log = open(self.log_path, "w")
+        restarted = name in Service._logs_opened
+        Service._logs_opened.add(name)
+        self._log = open(self.log_path, "a" if restarted else "w")
+        if restarted:
+            self._log.write(f"\n----- {name} restarted at {time.strftime('%H:%M:%S')} -----\n")
+            self._log.flush()
         self.process = subprocess.Popen(
             command, cwd=REPO_ROOT, env={**os.environ, **env}, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
         )
