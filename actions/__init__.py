@@ -7,7 +7,7 @@ from actions.handoff import ActionCreateTicket, ActionHandoff, ValidateOfflineTi
 from actions.kb_answer import ActionAnswerFromKB
 from actions.kb_feedback import ActionKBFeedback
 from actions.opening_hours import ActionAnswerOpeningOnDate
-from actions.order_status import ActionOrderStatus, ValidateOrderStatusForm
+from actions.order_status import ActionOrderStatus, ActionRestartOrderCheck, ValidateOrderStatusForm
 from actions.yes_no import ActionReplyToYesNo
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "ActionHandoff",
     "ActionKBFeedback",
     "ActionOrderStatus",
+    "ActionRestartOrderCheck",
     "ActionReplyToYesNo",
     "ActionStoreCsat",
     "ValidateCsatForm",

@@ -7,6 +7,8 @@ The conversation it serves:
     shopper: ana@example.com               -> lookup: status, tracking, expected delivery
     shopper: and when will it arrive?      -> same order, no new check (verified in this conversation)
     shopper: and order 100240?             -> a new number: a new check
+    shopper: where is my order? / another order, while the form waits
+                                           -> the check starts over (a number in it is kept)
 
 "No such order" and "wrong e-mail" get the same reply, so numbers cannot be
 probed. After a failed check the number is kept and the e-mail or postcode
@@ -39,7 +41,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.order_replies import order_status_replies
@@ -170,6 +172,18 @@ class ValidateOrderStatusForm(FormValidationAction):
         )
         verifier = found.email or found.postcode
         return {"order_verifier": verifier} if verifier else {}
+
+
+class ActionRestartOrderCheck(Action):
+    """An order question while the form waits for a number or an e-mail: the shopper means a new
+    check (usually another order), so what the form collected is dropped and the rules start the
+    form afresh, which reads a number in this very message."""
+
+    def name(self) -> str:
+        return "action_restart_order_check"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        return [*RESET, SlotSet("order_choice", ANOTHER_ORDER), SlotSet("requested_slot", None), ActiveLoop(None)]
 
 
 class ActionOrderStatus(Action):

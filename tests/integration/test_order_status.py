@@ -211,3 +211,22 @@ def test_three_wrong_emails_in_a_row_hand_over_to_a_person(stack: Stack):
     reply = text_of(stack.send(me, "wrong2@example.com"))
     assert "Let me get a person from our team" in reply and "Our team isn't available right now" in reply, reply
     assert stack.tracker(me)["slots"]["handoff_reason"] == "verification_failed"
+
+
+def test_asking_about_another_order_while_the_email_is_awaited_starts_over(stack: Stack):
+    # Orders no other test here fails a check on: failed checks lock an order number for a while.
+    first, second = order_with(OrderStatus.PACKING), order_with(OrderStatus.REFUNDED)
+    me = sender()
+    stack.send(me, "where is my order?")
+    assert ASK_VERIFIER in text_of(stack.send(me, first.number))
+    reply = text_of(stack.send(me, "actually I want to check another order"))
+    assert ASK_NUMBER in reply and "didn't get that" not in reply, reply
+    assert ASK_VERIFIER in text_of(stack.send(me, second.number))
+    assert f"Order {second.number} {HEADLINES[OrderStatus.REFUNDED]}" in text_of(stack.send(me, second.email))
+
+
+def test_asking_where_the_order_is_again_while_the_number_is_awaited_asks_for_it_again(stack: Stack):
+    me = sender()
+    assert ASK_NUMBER in text_of(stack.send(me, "where is my order?"))
+    reply = text_of(stack.send(me, "can you check my order status"))
+    assert ASK_NUMBER in reply and "didn't get that" not in reply, reply
