@@ -10,6 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.feedback_limits import signal_limiter
 from actions.kb_replies import article_reply, replies_for
 from kb_index import Hit, LiveIndex, load_kb_settings
 from kb_index.feedback import QUESTION_SLOT, SIGNAL_SLOT, make_signal
@@ -75,7 +76,8 @@ def picked_signal(tracker: Tracker, article_id: str, lang: str) -> list[EventTyp
     offered = {c.get("article_id") for c in tracker.get_slot("kb_candidates") or [] if isinstance(c, dict)}
     if not question or article_id not in offered:
         return []
-    return [SlotSet(SIGNAL_SLOT, make_signal("picked", question, article_id, lang)), SlotSet(QUESTION_SLOT, None)]
+    signal = [SlotSet(SIGNAL_SLOT, make_signal("picked", question, article_id, lang))] if signal_limiter().allow(tracker) else []
+    return [*signal, SlotSet(QUESTION_SLOT, None)]
 
 
 class ActionAnswerFromKB(Action):

@@ -9,6 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.feedback_limits import signal_limiter
 from actions.kb_answer import LIVE_INDEX
 from actions.kb_replies import Reply, not_helpful_replies
 from kb_index.feedback import FEEDBACK_ACTION, HELPFUL_INTENT, QUESTION_SLOT, SIGNAL_SLOT, make_signal
@@ -35,9 +36,11 @@ class ActionKBFeedback(Action):
         if not question or answered is None:  # an old button pressed again: nothing to learn from
             dispatcher.utter_message(response="utter_anything_else")
             return []
+        recorded = signal_limiter().allow(tracker)
         if (tracker.latest_message.get("intent") or {}).get("name") in HELPFUL_INTENTS:
             dispatcher.utter_message(response="utter_kb_feedback_thanks")
-            return [SlotSet(SIGNAL_SLOT, make_signal("helpful", question, answered, lang)), SlotSet(QUESTION_SLOT, None)]
+            signal = [SlotSet(SIGNAL_SLOT, make_signal("helpful", question, answered, lang))] if recorded else []
+            return [*signal, SlotSet(QUESTION_SLOT, None)]
         try:
             replies = not_helpful_replies(LIVE_INDEX.get(), next_best, lang)
         except Exception:  # no index: a person is still one step away
@@ -46,5 +49,5 @@ class ActionKBFeedback(Action):
         for reply in replies:
             dispatcher.utter_message(**reply.as_kwargs())
         # The question stays set: a runner-up the shopper now picks is recorded as the right article.
-        return [SlotSet(SIGNAL_SLOT, make_signal("not_helpful", question, answered, lang))]
+        return [SlotSet(SIGNAL_SLOT, make_signal("not_helpful", question, answered, lang))] if recorded else []
 

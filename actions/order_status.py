@@ -47,7 +47,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.order_replies import order_status_replies
 from actions.order_settings import OrderSettings, load_order_settings
 from actions.security import verification_key
-from bot.channels.metadata import CLIENT_ADDRESS
+from bot.channels.metadata import message_client_address
 from customers.identities import claims_other_platform, reuse_identity
 from orders.backends import BackendError, make_backend
 from orders.backends.base import OrderBackend
@@ -93,13 +93,6 @@ def conversation_id(tracker: Tracker) -> str:
     """The sender plus the start of the current session: a verified order never outlives it."""
     started = next((e.get("timestamp") for e in reversed(tracker.events) if e.get("event") == "session_started"), 0)
     return f"{tracker.sender_id}#{started}"
-
-
-def client_address(tracker: Tracker) -> str | None:
-    """Where the message came from, as the channel saw it (bot/channels/metadata.py)."""
-    metadata = tracker.latest_message.get("metadata") or {}
-    address = metadata.get(CLIENT_ADDRESS)
-    return address if isinstance(address, str) else None
 
 
 def proven_order(tracker: Tracker, proofs: VerificationProof) -> str | None:
@@ -210,7 +203,7 @@ class ActionOrderStatus(Action):
         if number is None or verifier is None:
             dispatcher.utter_message(response="utter_order_need_details")
             return RESET
-        check = CheckKeys(tracker.sender_id, number, client_address(tracker))
+        check = CheckKeys(tracker.sender_id, number, message_client_address(tracker.latest_message))
         if orders.failures.locked(check):
             dispatcher.utter_message(response="utter_order_verification_locked")
             return RESET

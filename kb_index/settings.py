@@ -71,6 +71,9 @@ class KBSettings:
     # calibration questions of each language that has at least ``live_labels_min_per_language`` of them.
     live_labels: Path | None = None
     live_labels_min_per_language: int = 30
+    # How many signals ("it helped", "it didn't", a picked suggestion) one shopper may give (actions/feedback_limits.py).
+    signals_per_shopper: str = "20/hour"
+    signal_limits_storage: str = "memory://"
     # Train a judge (classifier + correctness model, kb_index/judge.py) with every build and rank by it.
     judge: bool = False
     # A second encoder whose own classifier votes in the judge (its settings plus ``languages``, the languages
@@ -156,6 +159,8 @@ def load_kb_settings(path: Path | None = None) -> KBSettings:
         calibration_max_wrong=float(calibration.get("max_wrong", 0.05)),
         live_labels=resolve("KB_LIVE_LABELS", calibration["live_labels"]) if calibration.get("live_labels") else None,
         live_labels_min_per_language=int(calibration.get("live_labels_min_per_language", 30)),
+        signals_per_shopper=str((kb.get("feedback") or {}).get("signals_per_shopper", "20/hour")),
+        signal_limits_storage=str((kb.get("feedback") or {}).get("limits_storage", "memory://")),
         judge=bool(kb.get("judge", False)),
         judge_encoder=dict(kb["judge_encoder"]) if kb.get("judge_encoder") else None,
         reload_urls=_reload_urls(kb.get("reload_urls")),

@@ -26,6 +26,12 @@ def client_address(request: Request) -> str:
     return request.remote_addr or request.ip
 
 
+def message_client_address(message: dict[str, Any]) -> str | None:
+    """The address a parsed user message (a tracker's ``latest_message``) came from, as its channel saw it."""
+    address = (message.get("metadata") or {}).get(CLIENT_ADDRESS)
+    return address if isinstance(address, str) else None
+
+
 def with_client_address(metadata: Any, address: str) -> dict[str, Any]:
     """The client's metadata (an object, or JSON text of one, as socket.io clients send) with the address set."""
     if isinstance(metadata, str):

@@ -46,6 +46,7 @@ add DESK_LIVE_URL redis://127.0.0.1:6379/4
 # Order-check limits and remembered verifications, shared by both action servers (a shopper
 # cannot reset a limit by reaching the other one).
 add ORDER_LIMITS_STORAGE redis://127.0.0.1:6379/5
+add KB_SIGNAL_LIMITS_STORAGE redis://127.0.0.1:6379/5
 # The desk's sign-in, upload and transcript-mail limits, shared by both desk processes.
 add DESK_LIMITS_STORAGE redis://127.0.0.1:6379/6
 add TICKET_LOCK_LIFETIME 30

@@ -6,6 +6,7 @@ conversation new attempts (and a new handoff after each third failure).
 
 The tests of this module share one stack and so one failure budget of 127.0.0.1 (``per_address``);
 the per-address test runs last and sends from other loopback addresses where it needs a fresh one.
+(tests/security/test_kb_feedback_flood.py uses the same stack from addresses of its own.)
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import json
 import queue
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -24,7 +24,7 @@ import yaml
 from bot.channels.metadata import CLIENT_ADDRESS
 from orders.demo_shop import DEMO_ORDERS
 from tests.support.processes import REPO_ROOT
-from tests.support.stack import Stack, start_stack
+from tests.support.stack import Stack, say
 
 LOCKED = "I'm sorry, I can't confirm this order here. A person from our team can check it with you."
 NOT_VERIFIED = "Sorry, I couldn't find an order with that number and that e-mail address or postcode."
@@ -41,27 +41,12 @@ def order(number: str):
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The stack with the shipped limits of assistant.yml and no proxy trusted."""
-    running = start_stack(tmp_path_factory.mktemp("bruteforce"))
-    yield running
-    running.stop()
+def stack(shipped_stack: Stack) -> Stack:
+    return shipped_stack
 
 
 def fresh() -> str:
     return f"guess-{uuid.uuid4().hex[:12]}"
-
-
-def say(stack: Stack, sender: str, text: str, *, source: str = "127.0.0.1", headers: dict[str, str] | None = None,
-        metadata: dict[str, Any] | None = None) -> str:
-    """One REST message from the given loopback source address; the bot's texts joined."""
-    body: dict[str, Any] = {"sender": sender, "message": text}
-    if metadata is not None:
-        body["metadata"] = metadata
-    with httpx.Client(transport=httpx.HTTPTransport(local_address=source), timeout=60) as client:
-        response = client.post(f"{stack.rasa_url}/webhooks/rest/webhook", json=body, headers=headers or {})
-    response.raise_for_status()
-    return "\n".join(m.get("text", "") for m in response.json())
 
 
 def all_events(stack: Stack, sender: str) -> list[dict[str, Any]]:

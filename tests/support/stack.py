@@ -108,3 +108,15 @@ def start_stack(workdir: Path, env: dict[str, str] | None = None, endpoints: str
         stack.stop()
         raise
     return stack
+
+
+def say(stack: Stack, sender: str, text: str, *, source: str = "127.0.0.1", headers: dict[str, str] | None = None,
+        metadata: dict[str, Any] | None = None) -> str:
+    """One REST message from the given loopback source address; the bot's texts joined."""
+    body: dict[str, Any] = {"sender": sender, "message": text}
+    if metadata is not None:
+        body["metadata"] = metadata
+    with httpx.Client(transport=httpx.HTTPTransport(local_address=source), timeout=60) as client:
+        response = client.post(f"{stack.rasa_url}/webhooks/rest/webhook", json=body, headers=headers or {})
+    response.raise_for_status()
+    return "\n".join(m.get("text", "") for m in response.json())
