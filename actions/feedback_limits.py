@@ -11,7 +11,6 @@ signal is not recorded.
 from __future__ import annotations
 
 import functools
-import os
 
 from limits import parse
 from limits.storage import storage_from_string
@@ -47,6 +46,4 @@ class SignalLimiter:
 @functools.cache
 def signal_limiter() -> SignalLimiter:
     settings = load_kb_settings()
-    per_shopper = os.environ.get("KB_SIGNALS_PER_SHOPPER", settings.signals_per_shopper)
-    storage = os.environ.get("KB_SIGNAL_LIMITS_STORAGE", settings.signal_limits_storage)
-    return SignalLimiter(per_shopper, storage)
+    return SignalLimiter(settings.signals_per_shopper, settings.signal_limits_storage)

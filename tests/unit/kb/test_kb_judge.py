@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
+from actions.kb_answer import search_off_loop
 from kb_index import build, open_index
 from kb_index.calibration import Calibration
 from kb_index.index import Hit
@@ -38,6 +40,15 @@ def test_the_build_stores_a_judge_that_ranks_by_confidence(judged):
     assert all(c is not None and 0.0 <= c <= 1.0 for c in confidences) and confidences == sorted(confidences, reverse=True)
     off_topic = index.search("what is the capital of australia", k=3)
     assert off_topic[0].confidence < hits[0].confidence
+
+
+def test_the_bot_answers_with_the_judge_of_the_live_version(judged):
+    # The KB action searches off the event loop; it must rank and decide as the index does, judge included.
+    _, index = judged
+    question = "I would like to send my order back"
+    hits = asyncio.run(search_off_loop(index, question, 3))
+    assert hits == index.search(question, k=3)
+    assert hits[0].article_id == "returns" and hits[0].confidence is not None
 
 
 def test_a_loaded_judge_gives_the_same_probabilities_as_the_stored_one(judged, tmp_path):
