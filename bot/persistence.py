@@ -16,6 +16,9 @@ store on a quiet machine, 4.5x on a busy one), and what is done instead:
   only a power cut can lose the last commits, and never corrupts the file;
 - the broker committing every event in its own transaction (a KB answer is ~8 events):
   here the events of one save go in one transaction;
+- the ORM's unit of work for rows nothing reads back: a turn's rows go in as one Core
+  executemany (a save of an 8-event turn: 6.3 ms median with ``session.add_all``, 3.4 ms so,
+  same rows; 17 % of the Rasa process's CPU under 32 shoppers was ``save``, py-spy);
 - the tracker store re-reading and replaying the whole conversation on every save only to
   find which events are new (``stream_events``): here they are found once, by count;
 - reading a conversation: Rasa finds each stored event's class by walking every subclass of
@@ -105,8 +108,9 @@ class SQLEventBroker(RasaSQLEventBroker):
         """All of ``events`` in one transaction: a turn's events become visible together."""
         if not events:
             return
+        rows = [{"sender_id": e.get("sender_id"), "data": json.dumps(e)} for e in events]
         with self.session_scope() as session:
-            session.add_all([self.SQLBrokerEvent(sender_id=e.get("sender_id"), data=json.dumps(e)) for e in events])
+            session.execute(self.SQLBrokerEvent.__table__.insert(), rows)
             session.commit()
 
 
@@ -121,7 +125,9 @@ class SQLTrackerStore(RasaSQLTrackerStore):
         with self.session_scope() as session:
             new_events = list(self._additional_events(session, tracker))
             self._publish(tracker.sender_id, new_events)
-            session.add_all([self._row(tracker.sender_id, event.as_dict(), event.type_name) for event in new_events])
+            if new_events:
+                rows = [self._row(tracker.sender_id, event.as_dict(), event.type_name) for event in new_events]
+                session.execute(self.SQLEvent.__table__.insert(), rows)
             session.commit()
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
@@ -143,12 +149,14 @@ class SQLTrackerStore(RasaSQLTrackerStore):
             for body in bodies:
                 self.event_broker.publish(body)
 
-    def _row(self, sender_id: str, data: dict[str, Any], type_name: str) -> Any:
-        return self.SQLEvent(
-            sender_id=sender_id,
-            type_name=type_name,
-            timestamp=data.get("timestamp"),
-            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-            action_name=data.get("name"),
-            data=json.dumps(data),
-        )
+    @staticmethod
+    def _row(sender_id: str, data: dict[str, Any], type_name: str) -> dict[str, Any]:
+        """The columns of Rasa's ``SQLEvent`` for one event."""
+        return {
+            "sender_id": sender_id,
+            "type_name": type_name,
+            "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            "action_name": data.get("name"),
+            "data": json.dumps(data),
+        }
