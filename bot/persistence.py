@@ -33,8 +33,9 @@ the tracker when it sees a pause, docs/handoff.md).
 from __future__ import annotations
 
 import functools
+import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -130,11 +131,17 @@ class SQLTrackerStore(RasaSQLTrackerStore):
                 session.execute(self.SQLEvent.__table__.insert(), rows)
             session.commit()
 
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
+        """Rasa's: the tracker's events after those stored since the session started, counted without loading them."""
+        query = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False)
+        stored = query.with_entities(sa.func.count(self.SQLEvent.id)).order_by(None).scalar()
+        return itertools.islice(tracker.events, stored, len(tracker.events))
+
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         """Rasa's ``_retrieve`` (the latest session, or all), building the events with :func:`deserialise_events`."""
         with self.session_scope() as session:
-            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions).all()
-            serialised = [json.loads(row.data) for row in rows]
+            query = self._event_query(session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions)
+            serialised = [json.loads(data) for (data,) in query.with_entities(self.SQLEvent.data)]
         if not self.domain or not serialised:
             return None
         return DialogueStateTracker.from_events(sender_id, deserialise_events(serialised), self.domain.slots)
