@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -12,7 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.feedback_limits import signal_limiter
 from actions.kb_replies import article_reply, replies_for
-from kb_index import Hit, KBIndex, LiveIndex, load_kb_settings
+from kb_index import Hit, LiveIndex, load_kb_settings
+from kb_index.batching import SearchBatcher
 from kb_index.feedback import QUESTION_SLOT, SIGNAL_SLOT, make_signal
 from kb_index.policy import Decision, decide
 from orders.extraction import extract
@@ -20,22 +20,13 @@ from orders.extraction import extract
 log = logging.getLogger(__name__)
 SETTINGS = load_kb_settings()
 LIVE_INDEX = LiveIndex(SETTINGS, background=True)  # loads new versions off the event loop
-
-
-async def search_off_loop(index: KBIndex, text: str, k: int) -> list[Hit]:
-    """The ``k`` best articles for ``text``, as ``index.search`` finds them, without holding the event loop."""
-    # Encoding is CPU-bound and releases the GIL: in the executor, the event loop stays free for other shoppers.
-    loop = asyncio.get_running_loop()
-    vectors = await loop.run_in_executor(None, index.encode_queries, [text])
-    # The index's own search_vectors: with a judge in the version, its confidences rank and decide.
-    found = await loop.run_in_executor(None, index.search_vectors, vectors, [text], k)
-    return found[0]
+SEARCH = SearchBatcher(SETTINGS.search_workers, SETTINGS.search_batch)  # off the event loop, concurrent questions batched
 
 
 async def look_up(text: str, lang: str) -> tuple[Decision, list[Hit]]:
     """Search the live index and apply the answer policy with the thresholds of the shopper's language."""
     index = LIVE_INDEX.get()
-    hits = await search_off_loop(index, text, SETTINGS.max_suggestions) if text.strip() and index.entries else []
+    hits = await SEARCH.search(index, text, SETTINGS.max_suggestions) if text.strip() and index.entries else []
     return decide(hits, index.thresholds(SETTINGS.thresholds, lang), SETTINGS.max_suggestions), hits
 
 

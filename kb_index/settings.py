@@ -58,6 +58,10 @@ class KBSettings:
     scoring: dict[str, Any]
     thresholds: Thresholds
     max_suggestions: int
+    # The action server's questions are encoded and searched by this many threads, the questions
+    # waiting meanwhile batched (kb_index/batching.py); env KB_SEARCH_WORKERS.
+    search_workers: int = 1
+    search_batch: int = 16
     # Folders of Markdown articles and .csv/.jsonl exports; empty = just ``articles_dir``.
     sources: tuple[Path, ...] = ()
     # Up to this many indexed texts the search is exact; above, an approximate (HNSW) index.
@@ -153,6 +157,8 @@ def load_kb_settings(path: Path | None = None) -> KBSettings:
         scoring={"top_entries": int(kb["scoring"]["top_entries"]), "lexical_weight": float(kb["scoring"]["lexical_weight"])},
         thresholds=Thresholds.from_dict(kb["thresholds"]),
         max_suggestions=int(kb.get("max_suggestions", 3)),
+        search_workers=int(os.environ.get("KB_SEARCH_WORKERS", (kb.get("search") or {}).get("workers", 1))),
+        search_batch=int((kb.get("search") or {}).get("max_batch", 16)),
         sources=sources,
         exact_search_max=int(kb.get("exact_search_max", 20_000)),
         publish_eval_queries=tuple((base / p).resolve() for p in eval_queries or ()),

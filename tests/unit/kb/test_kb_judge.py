@@ -8,8 +8,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from actions.kb_answer import search_off_loop
 from kb_index import build, open_index
+from kb_index.batching import SearchBatcher
 from kb_index.calibration import Calibration
 from kb_index.index import Hit
 from kb_index.judge import JUDGE_FILE, Judge
@@ -43,10 +43,10 @@ def test_the_build_stores_a_judge_that_ranks_by_confidence(judged):
 
 
 def test_the_bot_answers_with_the_judge_of_the_live_version(judged):
-    # The KB action searches off the event loop; it must rank and decide as the index does, judge included.
+    # The KB action searches through a SearchBatcher; it must rank and decide as the index does, judge included.
     _, index = judged
     question = "I would like to send my order back"
-    hits = asyncio.run(search_off_loop(index, question, 3))
+    hits = asyncio.run(SearchBatcher().search(index, question, 3))
     assert hits == index.search(question, k=3)
     assert hits[0].article_id == "returns" and hits[0].confidence is not None
 
