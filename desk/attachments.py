@@ -97,7 +97,7 @@ class AttachmentRules:
             return None
         return f"{self.settings.public_url}{SHOPPER_FILES_PATH}/{attachment_id}?t={self.token(sender_id)}"
 
-    def take_upload(self, sender_id: str, address: str | None) -> None:
+    async def take_upload(self, sender_id: str, address: str | None) -> None:
         """Count one upload; AttachmentRefused("limited") once the conversation or the address has had its share.
 
         Both are counted: a shopper who starts new conversations is still held by the address, and
@@ -108,10 +108,10 @@ class AttachmentRules:
         if address:
             keys.append((self._per_address, "address", address))
         try:
-            if not all(self._limiter.test(limit, *key) for limit, *key in keys):
+            if not all([await self._limiter.test(limit, *key) for limit, *key in keys]):
                 raise AttachmentRefused("limited", "too many files in a short time; try again in a few minutes")
             for limit, *key in keys:
-                self._limiter.hit(limit, *key)
+                await self._limiter.hit(limit, *key)
         except LimitsUnavailable as error:
             log.warning("upload refused: rate limits unavailable (%s)", error)
             raise AttachmentRefused("limited", "files cannot be taken right now; try again shortly") from error

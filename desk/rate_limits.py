@@ -11,6 +11,8 @@ When the storage cannot be reached, :class:`LimitsUnavailable` is raised and eve
 
 from __future__ import annotations
 
+import asyncio
+
 from limits import RateLimitItem
 from limits.errors import StorageError
 from limits.storage import storage_from_string
@@ -44,16 +46,19 @@ class Counter:
         self._limiter = limiter
         self._prefix = prefix
 
-    def test(self, item: RateLimitItem, *key: str) -> bool:
+    # In a thread: a storage that hangs holds the request that asked, not the desk's event loop and
+    # with it every agent's page and socket (for up to STORAGE_TIMEOUT_SECONDS per call).
+
+    async def test(self, item: RateLimitItem, *key: str) -> bool:
         """True if ``key`` has at least one hit left in ``item``'s window (nothing is counted)."""
         try:
-            return self._limiter.test(item, self._prefix, *key)
+            return await asyncio.to_thread(self._limiter.test, item, self._prefix, *key)
         except StorageError as error:
             raise LimitsUnavailable(type(error.storage_error).__name__) from error
 
-    def hit(self, item: RateLimitItem, *key: str) -> bool:
+    async def hit(self, item: RateLimitItem, *key: str) -> bool:
         """Count one hit; False if the window was already used up (then nothing is counted)."""
         try:
-            return self._limiter.hit(item, self._prefix, *key)
+            return await asyncio.to_thread(self._limiter.hit, item, self._prefix, *key)
         except StorageError as error:
             raise LimitsUnavailable(type(error.storage_error).__name__) from error

@@ -111,14 +111,14 @@ class LoginLimiter:
     def _account(username: str, address: str) -> tuple[str, str, str]:
         return "account", username.strip().lower(), address
 
-    def allowed(self, username: str, address: str) -> bool:
-        return self._limiter.test(self._per_address, "address", address) and self._limiter.test(
+    async def allowed(self, username: str, address: str) -> bool:
+        return await self._limiter.test(self._per_address, "address", address) and await self._limiter.test(
             self._per_account, *self._account(username, address)
         )
 
-    def failed(self, username: str, address: str) -> None:
-        self._limiter.hit(self._per_address, "address", address)
-        self._limiter.hit(self._per_account, *self._account(username, address))
+    async def failed(self, username: str, address: str) -> None:
+        await self._limiter.hit(self._per_address, "address", address)
+        await self._limiter.hit(self._per_account, *self._account(username, address))
 
 
 @web.middleware

@@ -87,8 +87,8 @@ class TranscriptMailer:
         if to is None:
             return {"sent": False, "reason": "no_email"}
         try:
-            allowed = self._limiter.hit(PER_CONVERSATION, "conversation", sender_id)
-            if not (allowed and self._limiter.hit(PER_ADDRESS, "to", to.lower())):
+            allowed = await self._limiter.hit(PER_CONVERSATION, "conversation", sender_id)
+            if not (allowed and await self._limiter.hit(PER_ADDRESS, "to", to.lower())):
                 return {"sent": False, "reason": "limited"}
         except LimitsUnavailable as error:
             # Not sent uncounted: the desk's SMTP must not become a way to flood someone's inbox.

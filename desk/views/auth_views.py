@@ -28,13 +28,13 @@ async def login(request: web.Request) -> web.Response:
     password = str(form.get("password", ""))[:1024]
     address = client_address(request, desk.settings.trusted_proxies)
     try:
-        if not desk.login_limiter.allowed(username, address):
+        if not await desk.login_limiter.allowed(username, address):
             log.warning("sign-in rate limit reached")
             error = "Too many failed attempts. Wait a minute, then try again."
             return await render(request, "login.html", status=429, username=username, error=error)
         agent = await agents.authenticate(desk.engine, username, password)
         if agent is None:
-            desk.login_limiter.failed(username, address)
+            await desk.login_limiter.failed(username, address)
             return await render(request, "login.html", status=401, username=username, error="Wrong username or password.")
     except LimitsUnavailable as error:
         # Closed, not open: a guess that cannot be counted is not checked (desk/rate_limits.py).

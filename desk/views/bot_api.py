@@ -81,7 +81,7 @@ async def post_attachment(request: web.Request) -> web.Response:
         return web.json_response({"error": "sender_id is missing or not a conversation id"}, status=400)
     refused = {"too_big": 413, "limited": 429}
     try:
-        desk.files.take_upload(sender_id, request.query.get("client"))
+        await desk.files.take_upload(sender_id, request.query.get("client"))
         # Read as a stream: the app's body limit is for forms, a photo is bigger.
         data = await request.content.read(desk.files.settings.max_bytes + 1)
         attachment = await store_attachment(desk.engine, desk.files, sender_id, request.query.get("kind", ""),

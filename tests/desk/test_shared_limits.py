@@ -6,9 +6,13 @@ limits' storage is a real redis-server, as in the scaled profile (deploy/scaled/
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import socket
+import threading
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import pytest
 import pytest_asyncio
 
 from desk.agents import create_agent
@@ -71,5 +75,47 @@ async def test_a_sign_in_is_refused_while_the_limits_storage_is_unreachable(tmp_
         assert "Try again shortly" in await response.text()
         status, answer = await upload(harness, SHOPPER, PNG)
         assert (status, answer["code"]) == (429, "limited")  # uploads are refused too, not taken uncounted
+    finally:
+        await stop_harness(harness)
+
+
+@pytest.fixture
+def silent_redis() -> Iterator[tuple[str, threading.Event]]:
+    """A server on a Redis URL that takes connections and never answers (a hung Redis), and the event of its first one."""
+    listener = socket.create_server(("127.0.0.1", free_port()))
+    connected, held = threading.Event(), []
+
+    def accept() -> None:
+        while True:
+            try:
+                held.append(listener.accept()[0])
+            except OSError:  # closed at teardown
+                return
+            connected.set()
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield f"redis://127.0.0.1:{listener.getsockname()[1]}/6", connected
+    listener.close()
+    for connection in held:
+        connection.close()
+
+
+async def test_a_hung_limits_storage_holds_only_the_sign_in_that_waits_for_it(tmp_path: Path, silent_redis) -> None:
+    url, connected = silent_redis
+    harness = await start_harness(tmp_path, env={"DESK_LIMITS_STORAGE": url})
+    try:
+        await create_agent(harness.desk.engine, "anna", "Anna", PASSWORD, harness.clock())
+        attacker, agent = await harness.client(), await harness.client()
+        waiting = asyncio.ensure_future(sign_in(attacker, "anna", "guess"))
+        for _ in range(1000):
+            if connected.is_set():
+                break
+            await asyncio.sleep(0.01)
+        assert connected.is_set()
+        # Another agent's page is served while the sign-in still waits for the storage (this test shares the
+        # desk's event loop: a storage call made on it would hold this request until the sign-in was refused).
+        page = await agent.get("/login")
+        assert page.status == 200 and not waiting.done()
+        assert await waiting == 503  # and the sign-in is still refused, not let through uncounted
     finally:
         await stop_harness(harness)
