@@ -10,17 +10,22 @@ signal is not recorded.
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import logging
 
 from limits import parse
-from limits.storage import storage_from_string
+from limits.errors import StorageError
 from limits.strategies import MovingWindowRateLimiter
 from rasa_sdk import Tracker
 
 from bot.channels.metadata import message_client_address
 from customers.identities import platform_identity
+from http_guard.limits_storage import limits_storage
 from kb_index import load_kb_settings
 from orders.lockout import address_key
+
+log = logging.getLogger(__name__)
 
 
 def shopper_key(tracker: Tracker) -> str:
@@ -35,12 +40,17 @@ class SignalLimiter:
     """A moving window of ``per_shopper`` signals (limits notation) in any ``limits`` storage."""
 
     def __init__(self, per_shopper: str, storage_uri: str = "memory://"):
-        self._limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
+        self._limiter = MovingWindowRateLimiter(limits_storage(storage_uri))
         self._item = parse(per_shopper)
 
-    def allow(self, tracker: Tracker) -> bool:
-        """Count one signal from this shopper; False once the window is full (then nothing is counted)."""
-        return self._limiter.hit(self._item, "kb-signal", shopper_key(tracker))
+    async def allow(self, tracker: Tracker) -> bool:
+        """Count one signal from this shopper; False once the window is full (then nothing is counted), or
+        when the counts cannot be reached (an uncounted signal is not recorded; the shopper is thanked all the same)."""
+        try:
+            return await asyncio.to_thread(self._limiter.hit, self._item, "kb-signal", shopper_key(tracker))
+        except StorageError as error:
+            log.warning("KB signal not recorded: limits storage unavailable (%s)", type(error.storage_error).__name__)
+            return False
 
 
 @functools.cache

@@ -63,13 +63,14 @@ def send_decision(
     ]
 
 
-def picked_signal(tracker: Tracker, article_id: str, lang: str) -> list[EventType]:
+async def picked_signal(tracker: Tracker, article_id: str, lang: str) -> list[EventType]:
     """A suggestion the shopper picked is the right article for the question it was offered for."""
     question = tracker.get_slot(QUESTION_SLOT)
     offered = {c.get("article_id") for c in tracker.get_slot("kb_candidates") or [] if isinstance(c, dict)}
     if not question or article_id not in offered:
         return []
-    signal = [SlotSet(SIGNAL_SLOT, make_signal("picked", question, article_id, lang))] if signal_limiter().allow(tracker) else []
+    recorded = await signal_limiter().allow(tracker)
+    signal = [SlotSet(SIGNAL_SLOT, make_signal("picked", question, article_id, lang))] if recorded else []
     return [*signal, SlotSet(QUESTION_SLOT, None)]
 
 
@@ -87,7 +88,7 @@ class ActionAnswerFromKB(Action):
             picked = article_reply(LIVE_INDEX.get(), chosen, lang) if chosen else None
             if picked is not None:
                 dispatcher.utter_message(**picked.as_kwargs())
-                return [SlotSet("kb_outcome", "answer"), SlotSet("article_id", None), *picked_signal(tracker, chosen, lang)]
+                return [SlotSet("kb_outcome", "answer"), SlotSet("article_id", None), *await picked_signal(tracker, chosen, lang)]
             decision, hits = await look_up(text, lang)
         except Exception:
             log.exception("KB index unavailable (conversation %s)", tracker.sender_id)

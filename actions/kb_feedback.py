@@ -36,7 +36,7 @@ class ActionKBFeedback(Action):
         if not question or answered is None:  # an old button pressed again: nothing to learn from
             dispatcher.utter_message(response="utter_anything_else")
             return []
-        recorded = signal_limiter().allow(tracker)
+        recorded = await signal_limiter().allow(tracker)
         if (tracker.latest_message.get("intent") or {}).get("name") in HELPFUL_INTENTS:
             dispatcher.utter_message(response="utter_kb_feedback_thanks")
             signal = [SlotSet(SIGNAL_SLOT, make_signal("helpful", question, answered, lang))] if recorded else []

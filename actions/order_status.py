@@ -34,6 +34,7 @@ checks again.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import time
@@ -204,10 +205,11 @@ class ActionOrderStatus(Action):
             dispatcher.utter_message(response="utter_order_need_details")
             return RESET
         check = CheckKeys(tracker.sender_id, number, message_client_address(tracker.latest_message))
-        if orders.failures.locked(check):
+        # In threads: a limits storage that hangs holds this shopper, not every conversation on this server.
+        if await asyncio.to_thread(orders.failures.locked, check):
             dispatcher.utter_message(response="utter_order_verification_locked")
             return RESET
-        if not orders.lookups.allow(conversation_id(tracker), tracker.sender_id):
+        if not await asyncio.to_thread(orders.lookups.allow, conversation_id(tracker), tracker.sender_id):
             dispatcher.utter_message(response="utter_order_too_many_lookups")
             return RESET
 
@@ -216,7 +218,7 @@ class ActionOrderStatus(Action):
         except BackendError as error:
             return self.backend_failed(dispatcher, tracker, error)
         if order is None or not verify(order, **{verifier_kind(verifier): verifier}):
-            return self.check_failed(dispatcher, orders, check)
+            return await self.check_failed(dispatcher, orders, check)
         proof = orders.proofs.issue(conversation_id(tracker), order.number)
         identity = reuse_identity(tracker.sender_id, tracker.get_latest_input_channel())
         if identity is not None:
@@ -242,8 +244,8 @@ class ActionOrderStatus(Action):
         return RESET
 
     @staticmethod
-    def check_failed(dispatcher: CollectingDispatcher, orders: OrderServices, check: CheckKeys) -> list[EventType]:
-        if orders.failures.record_failure(check):
+    async def check_failed(dispatcher: CollectingDispatcher, orders: OrderServices, check: CheckKeys) -> list[EventType]:
+        if await asyncio.to_thread(orders.failures.record_failure, check):
             dispatcher.utter_message(response="utter_order_verification_handoff")
             return [*RESET, SlotSet("handoff_reason", "verification_failed"), FollowupAction("action_handoff")]
         dispatcher.utter_message(response="utter_order_not_verified")

@@ -15,11 +15,9 @@ import asyncio
 
 from limits import RateLimitItem
 from limits.errors import StorageError
-from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-# A Redis that does not answer makes a request wait at most this long before it is refused.
-STORAGE_TIMEOUT_SECONDS = 2.0
+from http_guard.limits_storage import limits_storage
 
 
 class LimitsUnavailable(RuntimeError):
@@ -30,11 +28,7 @@ class DeskLimits:
     """One moving-window limiter on the configured storage, built once per desk process."""
 
     def __init__(self, storage_uri: str = "memory://") -> None:
-        storage = storage_from_string(
-            storage_uri, wrap_exceptions=True,
-            socket_timeout=STORAGE_TIMEOUT_SECONDS, socket_connect_timeout=STORAGE_TIMEOUT_SECONDS,
-        )
-        self._limiter = MovingWindowRateLimiter(storage)
+        self._limiter = MovingWindowRateLimiter(limits_storage(storage_uri))
 
     def counter(self, prefix: str) -> Counter:
         """The limits of one user (sign-in, uploads, transcripts), its keys under ``prefix``."""
@@ -47,7 +41,7 @@ class Counter:
         self._prefix = prefix
 
     # In a thread: a storage that hangs holds the request that asked, not the desk's event loop and
-    # with it every agent's page and socket (for up to STORAGE_TIMEOUT_SECONDS per call).
+    # with it every agent's page and socket (for up to http_guard's STORAGE_TIMEOUT_SECONDS per call).
 
     async def test(self, item: RateLimitItem, *key: str) -> bool:
         """True if ``key`` has at least one hit left in ``item``'s window (nothing is counted)."""

@@ -22,8 +22,9 @@ import ipaddress
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
-from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+
+from http_guard.limits_storage import limits_storage
 
 NAMESPACE = "order-check-failed"
 
@@ -67,7 +68,7 @@ class FailedCheckLimits:
         overall: str,
         storage_uri: str = "memory://",
     ) -> None:
-        self._limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
+        self._limiter = MovingWindowRateLimiter(limits_storage(storage_uri))
         self._conversation: RateLimitItem = parse(per_conversation)
         self._order: RateLimitItem = parse(per_order)
         self._address: RateLimitItem = parse(per_address)

@@ -15,9 +15,9 @@ import time
 import unicodedata
 
 from limits import RateLimitItem, parse
-from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from http_guard.limits_storage import limits_storage
 from orders.model import Order
 
 # Compared against when there is no order, so that "no such order" costs
@@ -89,7 +89,7 @@ class LookupLimiter:
         *,
         storage_uri: str = "memory://",
     ) -> None:
-        self._limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
+        self._limiter = MovingWindowRateLimiter(limits_storage(storage_uri))
         self._per_conversation: RateLimitItem = parse(per_conversation)
         self._per_sender: RateLimitItem = parse(per_sender)
 
