@@ -7,7 +7,6 @@ limits' storage is a real redis-server, as in the scaled profile (deploy/scaled/
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -20,6 +19,7 @@ from tests.desk.conftest import Harness, start_harness, stop_harness
 from tests.desk.support import PASSWORD, page_csrf, sign_in
 from tests.desk.test_attachment_serving import PNG, SHOPPER, upload
 from tests.support.processes import free_port
+from tests.support.threaded_server import hung_redis
 
 
 @pytest_asyncio.fixture(loop_scope="function")
@@ -81,23 +81,8 @@ async def test_a_sign_in_is_refused_while_the_limits_storage_is_unreachable(tmp_
 
 @pytest.fixture
 def silent_redis() -> Iterator[tuple[str, threading.Event]]:
-    """A server on a Redis URL that takes connections and never answers (a hung Redis), and the event of its first one."""
-    listener = socket.create_server(("127.0.0.1", free_port()))
-    connected, held = threading.Event(), []
-
-    def accept() -> None:
-        while True:
-            try:
-                held.append(listener.accept()[0])
-            except OSError:  # closed at teardown
-                return
-            connected.set()
-
-    threading.Thread(target=accept, daemon=True).start()
-    yield f"redis://127.0.0.1:{listener.getsockname()[1]}/6", connected
-    listener.close()
-    for connection in held:
-        connection.close()
+    with hung_redis(6) as server:
+        yield server
 
 
 async def test_a_hung_limits_storage_holds_only_the_sign_in_that_waits_for_it(tmp_path: Path, silent_redis) -> None:

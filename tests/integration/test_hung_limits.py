@@ -8,7 +8,6 @@ conversation on that server, for ever.
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 import uuid
@@ -18,29 +17,14 @@ import httpx
 import pytest
 
 from orders.demo_shop import DEMO_ORDERS
-from tests.support.processes import free_port
 from tests.support.stack import Stack, start_stack
+from tests.support.threaded_server import hung_redis
 
 
 @pytest.fixture(scope="module")
 def silent_redis() -> Iterator[tuple[str, threading.Event]]:
-    """A Redis URL whose server takes connections and never answers, and the event of its first connection."""
-    listener = socket.create_server(("127.0.0.1", free_port()))
-    connected, held = threading.Event(), []
-
-    def accept() -> None:
-        while True:
-            try:
-                held.append(listener.accept()[0])
-            except OSError:  # closed at teardown
-                return
-            connected.set()
-
-    threading.Thread(target=accept, daemon=True).start()
-    yield f"redis://127.0.0.1:{listener.getsockname()[1]}/5", connected
-    listener.close()
-    for connection in held:
-        connection.close()
+    with hung_redis(5) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -35,3 +35,30 @@ def serve_in_thread(app: web.Application) -> Iterator[str]:
     finally:
         loop.call_soon_threadsafe(holder["stop"].set)  # type: ignore[union-attr]
         thread.join(10)
+
+
+@contextmanager
+def hung_redis(db: int) -> Iterator[tuple[str, threading.Event]]:
+    """A Redis URL whose server takes connections and never answers (a hung Redis), and the event of its first connection."""
+    import socket
+
+    from tests.support.processes import free_port
+
+    listener = socket.create_server(("127.0.0.1", free_port()))
+    connected, held = threading.Event(), []
+
+    def accept() -> None:
+        while True:
+            try:
+                held.append(listener.accept()[0])
+            except OSError:  # closed at teardown
+                return
+            connected.set()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f"redis://127.0.0.1:{listener.getsockname()[1]}/{db}", connected
+    finally:
+        listener.close()
+        for connection in held:
+            connection.close()
