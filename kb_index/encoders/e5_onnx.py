@@ -65,7 +65,8 @@ class E5File:
     path: Path
     shape: dict[str, Any]
     special: dict[str, int]
-    pieces: list[str]
+    piece_offsets: np.ndarray  # piece i is piece_bytes[offsets[i]:offsets[i + 1]]
+    piece_bytes: np.ndarray
     scores: np.ndarray
     normalisation: dict[int, str]
     tensors: dict[str, tuple[int, int, int]]  # name -> (type, element count, byte offset)
@@ -86,8 +87,7 @@ class E5File:
         (blob_length,) = reader.unpack("<Q")
         offsets = reader.array("<u4", n_pieces + 1)
         scores = reader.array("<f4", n_pieces)
-        blob = reader.take(blob_length)
-        pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(n_pieces)]
+        blob = reader.array("u1", blob_length)
         n_map, map_bytes = reader.unpack("<iI")
         normalisation, raw, at = {}, reader.take(map_bytes), 0
         for _ in range(n_map):
@@ -99,7 +99,12 @@ class E5File:
             name = reader.take(reader.unpack("<H")[0]).decode()
             kind, count, offset, _size = reader.unpack("<BIQQ")
             tensors[name] = (kind, count, offset)
-        return cls(path, shape, special, pieces, scores, normalisation, tensors, data)
+        return cls(path, shape, special, offsets, blob, scores, normalisation, tensors, data)
+
+    def pieces(self) -> list[str]:
+        """The vocabulary's pieces by id (only the export needs them as strings: 250,000 of them)."""
+        blob, offsets = self.piece_bytes.tobytes(), self.piece_offsets.tolist()
+        return [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(len(offsets) - 1)]
 
     def tensor(self, name: str) -> np.ndarray:
         """A tensor as a flat array: float32 ones as they are, 4-bit ones still as Q4_0 blocks."""
@@ -174,7 +179,7 @@ def _write_vocabulary(model: E5File, target: Path) -> None:
     kinds = spm.ModelProto.SentencePiece
     proto.pieces.extend(
         kinds(piece=piece, score=score, type=kinds.UNKNOWN if i == model.special["unk"] else kinds.NORMAL)
-        for i, (piece, score) in enumerate(zip(model.pieces, model.scores.tolist(), strict=True))
+        for i, (piece, score) in enumerate(zip(model.pieces(), model.scores.tolist(), strict=True))
     )
     target.write_bytes(proto.SerializeToString())
 
@@ -262,7 +267,6 @@ class E5OnnxEncoder:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.onnx_file, vocabulary = exported(self._model, REPO_ROOT / cache_dir)
         self._tokenizer = SentencePieceProcessor(model_file=str(vocabulary))
-        self._model.pieces = []  # SentencePiece has them now (250,000 strings)
         self._session = onnxruntime.InferenceSession(str(self.onnx_file), options, providers=["CPUExecutionProvider"])
         self.name = f"e5-onnx:{variant}"
         self.dimension = int(self._model.shape["hidden"])
