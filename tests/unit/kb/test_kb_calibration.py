@@ -71,6 +71,17 @@ def test_calibration_judges_on_the_score_that_separates_better():
     assert choose_thresholds(queries, swapped, max_wrong=0.0).thresholds.judge_on == "hybrid"
 
 
+def test_a_question_more_on_another_score_does_not_flip_the_default():
+    # The dense score answers one question more than hybrid: within what a small calibration
+    # set's noise gives (the same model on another runtime flipped the demo KB's English this way).
+    queries = [LabelledQuery(f"q{n}", "a") for n in range(8)] + [LabelledQuery("off", None)]
+    hits = [[Hit("a", 0.9 - n / 100, "", 0.8 - n / 100), Hit("other", 0.3, "", 0.3)] for n in range(7)]
+    hits += [[Hit("a", 0.70, "", 0.73), Hit("other", 0.3, "", 0.3)], [Hit("a", 0.75, "", 0.5), Hit("other", 0.3, "", 0.3)]]
+    assert choose_thresholds(queries, hits, max_wrong=0.0, judge_on=("dense",)).expected_correct == 1.0
+    chosen = choose_thresholds(queries, hits, max_wrong=0.0)
+    assert chosen.thresholds.judge_on == "hybrid" and chosen.expected_correct == 7 / 8
+
+
 def test_self_calibration_needs_no_labelled_questions(settings):
     build(settings)
     index = open_index(settings)
