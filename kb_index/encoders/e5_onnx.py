@@ -180,7 +180,11 @@ def _write_vocabulary(model: E5File, target: Path) -> None:
     target.write_bytes(proto.SerializeToString())
 
 
-def _export(model: E5File, target: Path) -> None:
+def torch_transformer(model: E5File) -> Any:
+    """The model's transformer as a transformers ``BertModel`` fed word embeddings (``inputs_embeds``), in eval mode.
+
+    The export traces it; bench/kb_finetune.py trains it.
+    """
     import torch
     from transformers import BertConfig, BertModel
 
@@ -213,6 +217,13 @@ def _export(model: E5File, target: Path) -> None:
     missing, unexpected = bert.load_state_dict(tensors, strict=False)
     if missing != ["embeddings.word_embeddings.weight"] or unexpected:
         raise ValueError(f"{model.path}: tensors do not fit the model (missing {missing}, unexpected {unexpected})")
+    return bert
+
+
+def _export(model: E5File, target: Path) -> None:
+    import torch
+
+    bert, hidden = torch_transformer(model), model.shape["hidden"]
 
     class FromWordEmbeddings(torch.nn.Module):
         def __init__(self) -> None:
@@ -295,13 +306,21 @@ class E5OnnxEncoder:
         np.add.at(vectors, np.array(owners, dtype=np.int64), means * weights[:, None])
         return vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
 
-    def _mean_hidden(self, windows: list[list[int]]) -> np.ndarray:
+    def first_window(self, text: str, kind: TextKind) -> list[int]:
+        """<s>, the text's first 510 tokens, </s>: all of a question, in practice."""
+        return [self._model.special["bos"], *self.tokens(text, kind)[: self._window], self._model.special["eos"]]
+
+    def embedded(self, windows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """The transformer's input for windows of token ids: word embeddings and attention mask, padded to the longest."""
         longest = max(len(w) for w in windows)
         ids = np.full((len(windows), longest), self._model.special["pad"], dtype=np.int64)
         mask = np.zeros((len(windows), longest), dtype=np.int64)
         for row, window in enumerate(windows):
             ids[row, : len(window)] = window
             mask[row, : len(window)] = 1
-        embeddings = dequantize(self._words[ids])
+        return dequantize(self._words[ids]), mask
+
+    def _mean_hidden(self, windows: list[list[int]]) -> np.ndarray:
+        embeddings, mask = self.embedded(windows)
         hidden = self._session.run(None, {"inputs_embeds": embeddings, "attention_mask": mask})[0]
         return mean_pool(hidden, mask)
