@@ -101,3 +101,24 @@ def test_the_running_action_server_has_no_torch_library_mapped(server_env):
         server.stop()
     assert any("faiss" in path for path in libraries)  # the KB index is loaded in this very process
     assert sorted(path for path in libraries if "/torch/" in path or "libtorch" in path) == []
+
+
+FREEZE_PROBE = """
+import asyncio, gc, json
+from rasa_sdk_plugins.operations import LIVE_INDEX, load_first_index
+loading = {"done": False}
+before = gc.get_freeze_count()
+asyncio.run(load_first_index(loading))
+print(json.dumps({"done": loading["done"], "entries": len(LIVE_INDEX.get().entries), "before": before,
+                  "frozen": gc.get_freeze_count()}))
+"""
+
+
+def test_what_the_action_server_loads_at_start_is_kept_out_of_full_garbage_collections(server_env):
+    """Each full collection scanned its ~200,000 start-up objects (over 100 ms, the event loop stopped)."""
+    result = subprocess.run([sys.executable, "-c", FREEZE_PROBE], cwd=small_kb.REPO_ROOT, env=server_env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    assert loaded["done"] is True and loaded["entries"] > 0 and loaded["before"] == 0
+    assert loaded["frozen"] > 50_000

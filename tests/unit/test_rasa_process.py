@@ -68,3 +68,30 @@ def test_a_malformed_response_is_refused_with_rasas_own_message(outcomes, name):
 
 def test_every_response_gets_the_verdict_rasa_would_give(outcomes):
     assert outcomes["ours"] == outcomes["rasa"]
+
+
+FREEZE_PROBE = """
+import asyncio, gc, json
+from types import SimpleNamespace
+import rasa.core.run
+from rasa.core.agent import Agent
+from bot.rasa_process import configure_process
+
+configure_process()
+before = gc.get_freeze_count()
+app = SimpleNamespace(ctx=SimpleNamespace())  # what Rasa's listener uses of its Sanic app
+agent = asyncio.run(rasa.core.run.load_agent_on_start("models/assistant.tar.gz", None, None, app, None))
+print(json.dumps({"agent": isinstance(agent, Agent) and agent.is_ready(), "before": before, "frozen": gc.get_freeze_count()}))
+"""
+
+
+def test_what_rasa_loads_at_start_is_kept_out_of_full_garbage_collections():
+    """Each full collection scanned the ~500,000 objects of a loaded Rasa (130-500 ms, its event loop stopped)."""
+    result = subprocess.run(
+        [str(RASA_PYTHON), "-c", FREEZE_PROBE], cwd=REPO_ROOT,
+        env={"PYTHONPATH": str(REPO_ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    assert loaded["agent"] is True and loaded["before"] == 0
+    assert loaded["frozen"] > 100_000
