@@ -10,6 +10,9 @@ What is set up, and why:
   check was a third of the Rasa process's CPU on a greeting (py-spy, issue 16), and a KB answer
   makes two action calls. Here the schema is checked once per process and one validator is kept;
   responses are validated against the same schema, with the same error as Rasa's.
+- The model's graph (NLU pipeline, policies) is run by ``bot.graph_runner.SequentialGraphRunner``,
+  not ``DaskGraphRunner``: the same nodes in the same dependency order, without dask's per-run
+  scheduling, a tenth of the process's CPU under load.
 - Once the model is loaded, every object then alive (Rasa's modules, TensorFlow's, the model) is
   moved out of the garbage collector's reach (``gc.freeze``). Python's full collections scan every
   tracked object; with the ~500,000 a loaded Rasa holds, one took 130-500 ms, the event loop stopped
@@ -28,9 +31,12 @@ from functools import lru_cache
 from typing import Any
 
 import jsonschema
+import rasa.core.processor
 import rasa.core.run
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
+
+from bot.graph_runner import SequentialGraphRunner
 
 
 @lru_cache(maxsize=1)
@@ -72,6 +78,7 @@ def freeze_after(load: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable
 def configure_process() -> None:
     """Everything above, before Rasa serves its first request."""
     RemoteAction._validate_action_result = validate_action_result
+    rasa.core.processor.DaskGraphRunner = SequentialGraphRunner  # the runner MessageProcessor loads the model with
     rasa.core.run.load_agent_on_start = freeze_after(rasa.core.run.load_agent_on_start)
 
 
