@@ -24,10 +24,30 @@ RESPONSES = {
 }
 PROBE = """
 import json, sys
+from datetime import datetime
 import jsonschema
 from rasa.core.actions.action import RemoteAction
+from rasa.shared.core import events as E
 from rasa.utils.endpoints import EndpointConfig
 from bot.rasa_process import configure_process
+
+# One of each event Rasa knows, as an action server sends them; then each with one field of the wrong type.
+EVENTS = [
+    E.UserUttered("hi", {"name": "greet", "confidence": 0.9}, [{"entity": "language", "value": "pl", "start": 0, "end": 2}]),
+    E.BotUttered("hello", {"buttons": [{"title": "Yes", "payload": "/affirm"}]}), E.SlotSet("kb_outcome", "answer"),
+    E.Restarted(), E.AllSlotsReset(), E.ReminderScheduled("greet", datetime(2026, 1, 1)), E.ReminderCancelled(name="r"),
+    E.ActionReverted(), E.UserUtteranceReverted(), E.ActionExecuted("action_listen"), E.AgentUttered("agent text"),
+    E.ActiveLoop("order_status_form"), E.FollowupAction("utter_greet"), E.ConversationPaused(), E.ConversationResumed(),
+    E.StoryExported(), E.SessionStarted(), E.ActionExecutionRejected("order_status_form"), E.LoopInterrupted(True),
+    E.EntitiesAdded([{"entity": "order_id", "value": "1"}]),
+]
+responses = json.loads(sys.argv[1])
+for event in EVENTS:
+    data = event.as_dict()
+    responses[f"{data['event']} event"] = {"events": [data], "responses": []}
+    for field in [key for key in data if key != "event"]:
+        for wrong in (7, "text", {"x": 1}, [1], None):
+            responses[f"{data['event']} event, {field}={wrong!r}"] = {"events": [{**data, field: wrong}], "responses": []}
 
 def outcome(check, response):
     try:
@@ -36,7 +56,6 @@ def outcome(check, response):
     except jsonschema.ValidationError as error:
         return error.message
 
-responses = json.loads(sys.argv[1])
 rasas = {name: outcome(lambda r: RemoteAction("probe", None)._validate_action_result(r), r) for name, r in responses.items()}
 configure_process()
 action = RemoteAction("probe", EndpointConfig("http://127.0.0.1:9/webhook"))
@@ -67,6 +86,8 @@ def test_a_malformed_response_is_refused_with_rasas_own_message(outcomes, name):
 
 
 def test_every_response_gets_the_verdict_rasa_would_give(outcomes):
+    verdicts = outcomes["rasa"].values()
+    assert sum(v == "accepted" for v in verdicts) > 50 and sum(v != "accepted" for v in verdicts) > 50  # both kinds tried
     assert outcomes["ours"] == outcomes["rasa"]
 
 
