@@ -21,6 +21,11 @@ What is set up, and why:
   Frozen objects are still freed by reference counting; only reference cycles among them stay, and
   they live as long as the process anyway. (A model replaced through Rasa's HTTP API would stay in
   memory: the stack never does that; it loads its one model at start.)
+- Sanic serves on asyncio's own event loop, not uvloop. uvloop's libuv (>= 1.45) accepts one new
+  connection per turn of the loop, and under load a turn of Rasa's loop takes 20-100 ms: 32 shoppers
+  arriving together were taken in one by one over 1-2 s (strace: one ``accept4`` per turn), so a
+  first greeting waited up to 1.5 s while greetings on open connections took under 0.5 s. asyncio
+  accepts the whole waiting backlog in one turn (issue 16).
 """
 
 from __future__ import annotations
@@ -117,6 +122,7 @@ def configure_process() -> None:
     RemoteAction._validate_action_result = validate_action_result
     rasa.core.processor.DaskGraphRunner = SequentialGraphRunner  # the runner MessageProcessor loads the model with
     rasa.core.run.load_agent_on_start = freeze_after(rasa.core.run.load_agent_on_start)
+    rasa.core.run.configure_app = functools.partial(rasa.core.run.configure_app, use_uvloop=False)
 
 
 def main() -> None:

@@ -122,3 +122,37 @@ def test_what_the_action_server_loads_at_start_is_kept_out_of_full_garbage_colle
     loaded = json.loads(result.stdout.strip().splitlines()[-1])
     assert loaded["done"] is True and loaded["entries"] > 0 and loaded["before"] == 0
     assert loaded["frozen"] > 50_000
+
+
+BURST_PROBE = """
+import json, sys
+import pluggy
+from rasa_sdk.plugin import plugin_manager
+from actions.server import main
+from tests.support.connection_burst import burst_then_stop, unused_port
+
+port, result = unused_port(), {}
+
+class Burst:
+    @pluggy.HookimplMarker("rasa_sdk")
+    def attach_sanic_app_extensions(self, app):
+        app.register_listener(burst_then_stop(port, result), "after_server_start")
+
+plugin_manager().register(Burst())
+sys.argv = ["actions.server", "--actions", "actions", "--port", str(port)]
+try:
+    main()
+finally:
+    print(json.dumps(result))
+"""
+
+
+def test_action_calls_arriving_together_are_all_taken_in_at_once(server_env):
+    """Rasa opens a connection for every action call, and uvloop takes one new connection per turn of the loop
+    (the Rasa server's loop had to be changed, bot/rasa_process.py); rasa-sdk's Sanic serves on asyncio's loop."""
+    env = server_env | {"ACTION_SERVER_TOKEN": "t" * 24, "ORDER_VERIFICATION_KEY": "k" * 32}
+    result = subprocess.run([sys.executable, "-c", BURST_PROBE], cwd=small_kb.REPO_ROOT, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    burst = json.loads(result.stdout.strip().splitlines()[-1])
+    assert burst["taken_in"] == burst["shoppers"], burst

@@ -116,3 +116,29 @@ def test_what_rasa_loads_at_start_is_kept_out_of_full_garbage_collections():
     loaded = json.loads(result.stdout.strip().splitlines()[-1])
     assert loaded["agent"] is True and loaded["before"] == 0
     assert loaded["frozen"] > 100_000
+
+
+BURST_PROBE = """
+import json
+import rasa.core.run
+from bot.rasa_process import configure_process
+from tests.support.connection_burst import burst_then_stop, unused_port
+
+configure_process()
+port, result = unused_port(), {}
+app = rasa.core.run.configure_app(enable_api=False, port=port)
+app.register_listener(burst_then_stop(port, result), "after_server_start")
+app.run(host="127.0.0.1", port=port, workers=1, access_log=False)
+print(json.dumps(result))
+"""
+
+
+def test_shoppers_connecting_together_are_all_taken_in_at_once():
+    """uvloop took one new connection per turn of the loop: under 32 shoppers the last first greeting waited 1.5 s."""
+    result = subprocess.run(
+        [str(RASA_PYTHON), "-c", BURST_PROBE], cwd=REPO_ROOT,
+        env={"PYTHONPATH": str(REPO_ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    burst = json.loads(result.stdout.strip().splitlines()[-1])
+    assert burst["taken_in"] == burst["shoppers"], burst
