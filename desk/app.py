@@ -163,12 +163,13 @@ def _lifecycle(source: EventSource, run_background: bool):
             )
             desk.analytics = await asyncio.to_thread(AnalyticsService.for_config, settings.config_path, settings, desk.hours)
             schedule = AnalyticsSchedule(desk.analytics, settings.smtp, desk.clock)
-            closing_time = closing.run(desk.engine, desk.rasa, desk.hours, desk.clock)
             await desk.relay.start(_from_other_desks(desk))
 
+            # Called again each time this process leads anew (its lock lapsed meanwhile): every loop starts afresh.
             async def background() -> None:
-                await asyncio.gather(desk.follower.run(), desk.delivery.run(), schedule.run(), closing_time,
-                                 expire_files(desk.engine, desk.files, desk.clock))
+                await asyncio.gather(desk.follower.run(), desk.delivery.run(), schedule.run(),
+                                     closing.run(desk.engine, desk.rasa, desk.hours, desk.clock),
+                                     expire_files(desk.engine, desk.files, desk.clock))
 
             # One desk process at a time follows the broker and sends tickets and reports (desk/live_relay.py).
             tasks = [asyncio.create_task(desk.relay.lead(background, desk.follower.stand_by))] if run_background else []

@@ -29,7 +29,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @dataclass
 class Harness:
-    """A desk app in this process (background loops off: tests apply events themselves) and a fake Rasa."""
+    """A desk app in this process (background loops off unless asked: tests apply events themselves) and a fake Rasa."""
 
     app: web.Application
     server: TestServer
@@ -66,7 +66,8 @@ class Harness:
         return {"Authorization": f"Bearer {BOT_TOKEN}"}
 
 
-async def start_harness(tmp_path: Path, env: dict[str, str] | None = None, **desk_settings: object) -> Harness:
+async def start_harness(tmp_path: Path, env: dict[str, str] | None = None, run_background: bool = False,
+                        **desk_settings: object) -> Harness:
     clock = Clock()
     fake = FakeRasa(tmp_path / "events.db", token=secrets.token_urlsafe(8), clock=clock)
     rasa_server = TestServer(fake.app())
@@ -81,7 +82,7 @@ async def start_harness(tmp_path: Path, env: dict[str, str] | None = None, **des
             **(env or {}),
         },
     )
-    app = build_app(settings, clock=clock, hours=calendar(), run_background=False)
+    app = build_app(settings, clock=clock, hours=calendar(), run_background=run_background)
     server = TestServer(app)
     await server.start_server()
     return Harness(app, server, fake, rasa_server, clock, [])

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+import redis.asyncio as aioredis
 
+from desk import closing
+from desk.follower import EventFollower
 from desk.live import Changes
-from desk.live_relay import LocalRelay, RedisRelay
+from desk.live_relay import LEAD_KEY, LocalRelay, RedisRelay
+from tests.desk.conftest import start_harness, stop_harness
 from tests.support.infra import Daemon, redis_server
 
 
@@ -107,3 +112,38 @@ async def test_one_embedded_desk_process_always_follows() -> None:
 
     await LocalRelay().lead(work, lambda: None)
     assert ran == [True]
+
+
+def running(loop_code: object) -> int:
+    """How many tasks of this event loop are running the background loop whose code this is."""
+    return sum(task.get_coro().cr_code is loop_code for task in asyncio.all_tasks() if hasattr(task.get_coro(), "cr_code"))
+
+
+async def until(condition, seconds: float) -> bool:
+    for _ in range(int(seconds * 10)):
+        if condition():
+            return True
+        await asyncio.sleep(0.1)
+    return condition()
+
+
+async def test_a_desk_that_leads_again_after_its_lock_lapsed_runs_each_background_loop_once(redis: Daemon, tmp_path: Path):
+    """A Redis restart takes the follower lock from the leading desk; when it leads again, every background loop
+    (event follower, ticket delivery, reports, closing time, file expiry) starts afresh, once. The closing-time loop
+    was once a coroutine made at start: a second lead re-awaited it, that run failed at once, and the lead loop
+    kept starting followers beside the old ones."""
+    follower_loop, closing_loop = EventFollower.run.__code__, closing.run.__code__
+    harness = await start_harness(tmp_path, env={"DESK_LIVE_URL": url(redis)}, run_background=True)
+    store = aioredis.from_url(url(redis))
+    try:
+        assert await until(lambda: running(follower_loop) == 1, 20)
+        assert running(closing_loop) == 1
+        for _ in range(2):  # the lock taken away twice: the desk leads a second and a third time
+            await store.delete(LEAD_KEY)
+            assert await until(lambda: running(follower_loop) == 0, 10)  # it noticed at its next renewal and stopped
+            assert await until(lambda: running(follower_loop) >= 1, 20)
+            await asyncio.sleep(1)
+            assert (running(follower_loop), running(closing_loop)) == (1, 1)
+    finally:
+        await store.close()
+        await stop_harness(harness)
