@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.kb_languages import test_queries
+from bench import kb_languages
 from kb_index.encoders import make_encoder
 from kb_index.encoders.e5_onnx import E5File, exported
 
@@ -46,7 +46,7 @@ def test_the_long_text_really_is_cut_into_windows(encoders):
 
 def test_the_tokens_are_the_engines_on_every_demo_question(encoders):
     ours, engine = encoders
-    questions = [q.text for q in test_queries()]
+    questions = [q.text for q in kb_languages.test_queries()]
     assert len(questions) > 150  # en, pl and ru, in and out of scope
     wrong = [q for q in questions if len(ours.tokens(q, "query")) + 2 != engine._model.token_count(q, True)]
     assert wrong == []
