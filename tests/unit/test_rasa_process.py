@@ -64,14 +64,19 @@ print(json.dumps({"rasa": rasas, "ours": ours}))
 """
 
 
-@pytest.fixture(scope="module")
-def outcomes() -> dict[str, dict[str, str]]:
+def run_in_rasas_python(probe: str, *args: str) -> dict:
+    """Run ``probe`` in a fresh interpreter of the Rasa server's environment; what it printed last, as JSON."""
     result = subprocess.run(
-        [str(RASA_PYTHON), "-c", PROBE, json.dumps(RESPONSES)], cwd=REPO_ROOT,
+        [str(RASA_PYTHON), "-c", probe, *args], cwd=REPO_ROOT,
         env={"PYTHONPATH": str(REPO_ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def outcomes() -> dict[str, dict[str, str]]:
+    return run_in_rasas_python(PROBE, json.dumps(RESPONSES))
 
 
 def test_well_formed_responses_are_accepted(outcomes):
@@ -108,12 +113,7 @@ print(json.dumps({"agent": isinstance(agent, Agent) and agent.is_ready(), "befor
 
 def test_what_rasa_loads_at_start_is_kept_out_of_full_garbage_collections():
     """Each full collection scanned the ~500,000 objects of a loaded Rasa (130-500 ms, its event loop stopped)."""
-    result = subprocess.run(
-        [str(RASA_PYTHON), "-c", FREEZE_PROBE], cwd=REPO_ROOT,
-        env={"PYTHONPATH": str(REPO_ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}, capture_output=True, text=True, timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    loaded = run_in_rasas_python(FREEZE_PROBE)
     assert loaded["agent"] is True and loaded["before"] == 0
     assert loaded["frozen"] > 100_000
 
@@ -135,10 +135,5 @@ print(json.dumps(result))
 
 def test_shoppers_connecting_together_are_all_taken_in_at_once():
     """uvloop took one new connection per turn of the loop: under 32 shoppers the last first greeting waited 1.5 s."""
-    result = subprocess.run(
-        [str(RASA_PYTHON), "-c", BURST_PROBE], cwd=REPO_ROOT,
-        env={"PYTHONPATH": str(REPO_ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}, capture_output=True, text=True, timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    burst = json.loads(result.stdout.strip().splitlines()[-1])
+    burst = run_in_rasas_python(BURST_PROBE)
     assert burst["taken_in"] == burst["shoppers"], burst
